@@ -1,0 +1,169 @@
+//! The one-pass decoder over [`JsonReader`].
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use licscope_syntax::{Error, ErrorKind, JsonKind, JsonReader, Limits, parse_rfc3339};
+use time::OffsetDateTime;
+
+use crate::model::{
+    ApiError, ControlRoomId, FailSafeStatus, LicenseDetails, LicenseMode, LicenseType, Response,
+};
+
+/// The keys the decoder reads, in the vendor's order; a key's index is its bit in `seen`.
+const KEYS: [&str; 10] = [
+    "type",
+    "installationDate",
+    "expirationDate",
+    "failSafeStatus",
+    "controlRoomLicenseServerSyncStatus",
+    "installedCrId",
+    "licenseMode",
+    // The Control Room error body.
+    "code",
+    "message",
+    "details",
+];
+const LICENSE_KEYS: u16 = 0b111_1111;
+const CODE: usize = 7;
+const MESSAGE: usize = 8;
+const DETAILS: usize = 9;
+
+/// The default limits of this crate: [`Limits::default`] with inputs capped at 1 MiB, a
+/// thousand times the size of a real license-details document.
+pub fn default_limits() -> Limits {
+    Limits::default().with_max_input_bytes(1 << 20)
+}
+
+/// Decodes a license-details document, or the Control Room's error body.
+///
+/// # Errors
+///
+/// See the crate documentation.
+pub fn decode_response_with(input: &[u8], limits: &Limits) -> Result<Response, Error> {
+    let mut r = JsonReader::new(input, limits)?;
+    if r.peek_kind()? != JsonKind::Object {
+        return Err(r.type_error("an object (Automation 360 license details)"));
+    }
+    r.begin_object()?;
+    let mut details = LicenseDetails::default();
+    let mut seen = 0u16;
+    let mut code: Option<Cow<'_, str>> = None;
+    let mut message: Option<Cow<'_, str>> = None;
+    let mut details_json: Option<&str> = None;
+    // Unknown keys are rare; the set allocates only when one appears.
+    let mut unknown: HashSet<Cow<'_, str>> = HashSet::new();
+    let mut first = true;
+    while let Some((key, key_at)) = r.next_key(&mut first)? {
+        let Some(index) = KEYS.iter().position(|k| *k == key) else {
+            // Cloning a borrowed key copies a pointer; escaped keys are rarer still.
+            if !unknown.insert(key.clone()) {
+                return Err(duplicate(&r, key_at, key.into_owned()));
+            }
+            r.skip_value()
+                .map_err(|e| e.with_path(|| key.into_owned()))?;
+            continue;
+        };
+        if seen & (1 << index) != 0 {
+            return Err(duplicate(&r, key_at, KEYS[index].to_owned()));
+        }
+        seen |= 1 << index;
+        let read = match index {
+            0 => nullable(&mut r, |r| Ok(LicenseType::from(&*r.string()?)))
+                .map(|v| details.license_type = v),
+            1 => nullable(&mut r, timestamp).map(|v| details.installation_date = v),
+            2 => nullable(&mut r, timestamp).map(|v| details.expiration_date = v),
+            3 => nullable(&mut r, |r| r.i64().map(FailSafeStatus::from))
+                .map(|v| details.fail_safe_status = v),
+            4 => nullable(&mut r, JsonReader::bool).map(|v| details.license_server_synced = v),
+            5 => nullable(&mut r, |r| Ok(ControlRoomId::parse(&r.string()?)))
+                .map(|v| details.installed_control_room = v),
+            6 => nullable(&mut r, |r| Ok(LicenseMode::from(&*r.string()?)))
+                .map(|v| details.license_mode = v),
+            // The error-body keys are kept loosely: in a license document they are unknown keys
+            // and must not fail it.
+            CODE => loose_string(&mut r).map(|v| code = v),
+            MESSAGE => loose_string(&mut r).map(|v| message = v),
+            _ => r.skip_value().map(|v| details_json = Some(v)),
+        };
+        read.map_err(|e| e.with_path(|| KEYS[index].to_owned()))?;
+    }
+    r.finish()?;
+    if seen & LICENSE_KEYS != 0 {
+        return Ok(Response::License(details));
+    }
+    if let Some(code) = code {
+        let mut error = ApiError::new(code, message.map(Cow::into_owned));
+        if let Some(text) = details_json {
+            // The reader has checked this text as JSON; serde_json's only other refusal is
+            // nesting past its own limit of 128.
+            error.details = serde_json::from_str(text).map_err(|e| {
+                Error::new(ErrorKind::LimitExceeded, format!("details: {e}"))
+                    .with_path(|| KEYS[DETAILS].to_owned())
+            })?;
+        }
+        return Ok(Response::Error(error));
+    }
+    Err(Error::new(
+        ErrorKind::UnexpectedDocument,
+        "expected Automation 360 license details (keys such as \"type\", \"expirationDate\", \
+         \"licenseMode\"), found an object with none of them",
+    )
+    .at_position(0, 1, 1))
+}
+
+/// Decodes a license-details document; the Control Room's error body is an error.
+///
+/// # Errors
+///
+/// See the crate documentation.
+pub fn decode_with(input: &[u8], limits: &Limits) -> Result<LicenseDetails, Error> {
+    match decode_response_with(input, limits)? {
+        Response::License(details) => Ok(details),
+        Response::Error(e) => Err(Error::new(
+            ErrorKind::VendorError,
+            format!("the Control Room answered with an error instead of license details: {e}"),
+        )),
+    }
+}
+
+fn nullable<'a, T>(
+    r: &mut JsonReader<'a>,
+    read: impl FnOnce(&mut JsonReader<'a>) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    if r.null()? {
+        Ok(None)
+    } else {
+        read(r).map(Some)
+    }
+}
+
+fn timestamp(r: &mut JsonReader<'_>) -> Result<OffsetDateTime, Error> {
+    let at = r.pos_after_ws();
+    let text = r.string()?;
+    parse_rfc3339(&text).map_err(|reason| {
+        r.error_at(
+            ErrorKind::InvalidValue,
+            at,
+            format!("invalid timestamp {text:?}: {reason}"),
+        )
+    })
+}
+
+/// A string, or `None` for any other value (which is skipped).
+fn loose_string<'a>(r: &mut JsonReader<'a>) -> Result<Option<Cow<'a, str>>, Error> {
+    if r.peek_kind()? == JsonKind::String {
+        r.string().map(Some)
+    } else {
+        r.skip_value().map(|_| None)
+    }
+}
+
+fn duplicate(r: &JsonReader<'_>, key_at: usize, key: String) -> Error {
+    r.error_at(
+        ErrorKind::DuplicateField,
+        key_at,
+        format!("duplicate key {key:?}: the object names it twice"),
+    )
+    .with_path(|| key)
+}

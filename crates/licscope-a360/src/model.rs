@@ -1,0 +1,320 @@
+//! The typed model of the license-details response and of the Control Room error body.
+
+use std::fmt;
+use std::str::FromStr;
+
+use licscope_syntax::open_string_enum;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The answer of `GET <control-room>/v2/license/details`.
+///
+/// Every field is optional: the vendor documents none as required, and real Control Rooms omit
+/// some or send `null` (both decode to `None`; [`validate`](LicenseDetails::validate) reports
+/// them). Serialized, it has the vendor's field names and order, with `null` for `None`, and
+/// [`decode`](crate::decode) reads that form back to an equal value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct LicenseDetails {
+    /// `type`: purchased, trial, or another value.
+    #[serde(rename = "type", default)]
+    pub license_type: Option<LicenseType>,
+    /// `installationDate`, with the offset it was written in.
+    #[serde(default, with = "timestamp")]
+    pub installation_date: Option<OffsetDateTime>,
+    /// `expirationDate`, with the offset it was written in.
+    #[serde(default, with = "timestamp")]
+    pub expiration_date: Option<OffsetDateTime>,
+    /// `failSafeStatus`.
+    #[serde(default)]
+    pub fail_safe_status: Option<FailSafeStatus>,
+    /// `controlRoomLicenseServerSyncStatus`: whether this Control Room's license allocations match
+    /// the license server.
+    #[serde(rename = "controlRoomLicenseServerSyncStatus", default)]
+    pub license_server_synced: Option<bool>,
+    /// `installedCrId`: the Control Room the license is installed on.
+    #[serde(rename = "installedCrId", default)]
+    pub installed_control_room: Option<ControlRoomId>,
+    /// `licenseMode`: file or cloud license, or another value.
+    #[serde(default)]
+    pub license_mode: Option<LicenseMode>,
+}
+
+open_string_enum! {
+    /// The license `type`. The vendor documents `PURCHASED`; its license pages also name trials.
+    pub enum LicenseType {
+        /// `PURCHASED`
+        Purchased = "PURCHASED",
+        /// `TRIAL`
+        Trial = "TRIAL",
+    }
+}
+
+open_string_enum! {
+    /// How the license was installed (`licenseMode`).
+    pub enum LicenseMode {
+        /// `FileLicense`: from a license file; fail-safe status is then always 0.
+        FileLicense = "FileLicense",
+        /// `CloudLicense`: through a connection with the license server.
+        CloudLicense = "CloudLicense",
+    }
+}
+
+/// The `failSafeStatus` of a cloud-licensed Control Room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FailSafeStatus {
+    /// 0: connected to the license server (always the value for a file license).
+    Connected,
+    /// 1: in fail-safe mode; other Control Room API calls fail until the license server is reached.
+    FailSafe,
+    /// 2: fail-safe has expired; the Control Room is suspended.
+    Expired,
+    /// Any other integer, kept as sent.
+    Other(i64),
+}
+
+impl FailSafeStatus {
+    /// The numeric code the vendor sends.
+    pub fn code(self) -> i64 {
+        match self {
+            FailSafeStatus::Connected => 0,
+            FailSafeStatus::FailSafe => 1,
+            FailSafeStatus::Expired => 2,
+            FailSafeStatus::Other(n) => n,
+        }
+    }
+
+    /// Whether the code is one of the documented values 0, 1 and 2.
+    pub fn is_known(self) -> bool {
+        !matches!(self, FailSafeStatus::Other(_))
+    }
+}
+
+impl From<i64> for FailSafeStatus {
+    fn from(code: i64) -> FailSafeStatus {
+        match code {
+            0 => FailSafeStatus::Connected,
+            1 => FailSafeStatus::FailSafe,
+            2 => FailSafeStatus::Expired,
+            n => FailSafeStatus::Other(n),
+        }
+    }
+}
+
+impl Serialize for FailSafeStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for FailSafeStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FailSafeStatus, D::Error> {
+        i64::deserialize(d).map(FailSafeStatus::from)
+    }
+}
+
+/// The `installedCrId` value: none (the vendor sends `""`), a UUID, or another string kept as
+/// sent (which [`validate`](LicenseDetails::validate) reports).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ControlRoomId {
+    /// `""`: no Control Room id, as file licenses report.
+    Unassigned,
+    /// A UUID such as `b96edac7-b7e3-57bf-b857-ad14ac754674`.
+    Uuid(Uuid),
+    /// Any other non-empty string.
+    Other(String),
+}
+
+impl ControlRoomId {
+    /// Reads the vendor's string form.
+    pub fn parse(s: &str) -> ControlRoomId {
+        if s.is_empty() {
+            ControlRoomId::Unassigned
+        } else {
+            s.parse()
+                .map_or_else(|_| ControlRoomId::Other(s.to_owned()), ControlRoomId::Uuid)
+        }
+    }
+
+    /// Whether a Control Room id is present (anything but `""`).
+    pub fn is_assigned(&self) -> bool {
+        !matches!(self, ControlRoomId::Unassigned)
+    }
+}
+
+impl fmt::Display for ControlRoomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ControlRoomId::Unassigned => Ok(()),
+            ControlRoomId::Uuid(u) => u.fmt(f),
+            ControlRoomId::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Serialize for ControlRoomId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ControlRoomId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ControlRoomId, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(ControlRoomId::parse(&s))
+    }
+}
+
+/// A UUID in its 8-4-4-4-12 hexadecimal form, read in either case and written in lower case
+/// (RFC 9562 section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Uuid([u8; 16]);
+
+impl Uuid {
+    /// The 16 bytes, most significant first.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// Builds a UUID from its 16 bytes.
+    pub fn from_bytes(bytes: [u8; 16]) -> Uuid {
+        Uuid(bytes)
+    }
+}
+
+/// The string given to [`Uuid::from_str`] is not a hyphenated UUID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UuidError;
+
+impl fmt::Display for UuidError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("expected a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+    }
+}
+
+impl std::error::Error for UuidError {}
+
+impl FromStr for Uuid {
+    type Err = UuidError;
+
+    fn from_str(s: &str) -> Result<Uuid, UuidError> {
+        let b = s.as_bytes();
+        if b.len() != 36 {
+            return Err(UuidError);
+        }
+        let mut out = [0u8; 16];
+        let mut nibbles = 0usize;
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return Err(UuidError);
+                }
+                continue;
+            }
+            let v = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return Err(UuidError),
+            };
+            // 32 hex digits fill exactly 16 bytes: `nibbles / 2` stays below 16.
+            out[nibbles / 2] |= if nibbles.is_multiple_of(2) { v << 4 } else { v };
+            nibbles += 1;
+        }
+        Ok(Uuid(out))
+    }
+}
+
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, byte) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error body a Control Room sends instead of the requested data:
+/// `{"code": "UM1117", "details": null, "message": "Access token expected ..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The vendor's error code, such as `UM1117` or `generic.server.exception`.
+    pub code: String,
+    /// The human-readable message, if any.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `details`, which the vendor documents loosely: any JSON value, `null` when absent.
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
+impl ApiError {
+    /// Builds an error body from its code and message.
+    pub fn new(code: impl Into<String>, message: Option<String>) -> ApiError {
+        ApiError {
+            code: code.into(),
+            message,
+            details: serde_json::Value::Null,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code)?;
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a license-details request answered: the details, or the Control Room's error body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Response {
+    /// The license details.
+    License(LicenseDetails),
+    /// The Control Room's error body.
+    Error(ApiError),
+}
+
+/// Serde support for optional RFC 3339 timestamps, through the same codec as the decoder.
+mod timestamp {
+    use licscope_syntax::{format_rfc3339, parse_rfc3339};
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
+    use time::OffsetDateTime;
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<OffsetDateTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            None => s.serialize_none(),
+            Some(v) => {
+                let mut text = String::with_capacity(35);
+                format_rfc3339(*v, &mut text).map_err(S::Error::custom)?;
+                s.serialize_str(&text)
+            }
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        match Option::<std::borrow::Cow<'de, str>>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => parse_rfc3339(&text).map(Some).map_err(|reason| {
+                D::Error::custom(format!("invalid timestamp {text:?}: {reason}"))
+            }),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The one decode error type that every licscope decoder returns.
+
+use std::fmt;
+
+/// An error from decoding a vendor payload.
+///
+/// It says what went wrong ([`kind`](Error::kind) and [`reason`](Error::reason)), where
+/// ([`line`](Error::line), [`column`](Error::column), [`offset`](Error::offset)) and in which field
+/// ([`path`](Error::path)). The data is boxed so that `Result<T, Error>` stays one pointer wide.
+///
+/// `Display` prints `path: reason at line L column C`, leaving out the parts that are unknown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
+    kind: ErrorKind,
+    reason: String,
+    path: String,
+    position: Option<Position>,
+}
+
+/// Where in the input an error was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Position {
+    offset: u64,
+    line: u64,
+    column: u64,
+}
+
+/// The category of an [`Error`], for callers that react to some errors differently.
+///
+/// New kinds may be added in minor releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input holds no document: zero bytes, or only whitespace.
+    Empty,
+    /// The input is not UTF-8: UTF-16 or UTF-32 (with or without a byte-order mark), invalid
+    /// UTF-8 byte sequences, or an XML declaration naming another encoding.
+    Encoding,
+    /// The input breaks the JSON or XML grammar.
+    Syntax,
+    /// The input ends in the middle of a document.
+    Eof,
+    /// Something other than whitespace follows the document.
+    TrailingData,
+    /// A value has the wrong JSON type (a string where a number belongs, an array at top level).
+    InvalidType,
+    /// A value has the right type but an impossible content: a date that does not exist, an
+    /// integer out of range.
+    InvalidValue,
+    /// An object or record names the same field twice.
+    DuplicateField,
+    /// The document is well formed but is not the expected kind of document (wrong root
+    /// element, an HTML page instead of an API response).
+    UnexpectedDocument,
+    /// The document is the vendor's error response, not the requested data. The reason quotes
+    /// the vendor's code and message.
+    VendorError,
+    /// An explicit limit (input size, nesting depth, string length, record count) was exceeded.
+    LimitExceeded,
+    /// The document uses a feature licscope refuses on purpose, such as an XML DOCTYPE.
+    Unsupported,
+    /// Reading the input failed (streaming decoders only).
+    Io,
+}
+
+impl ErrorKind {
+    /// A stable, lower-case, hyphenated name for the kind, used in fixtures and machine output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Empty => "empty",
+            ErrorKind::Encoding => "encoding",
+            ErrorKind::Syntax => "syntax",
+            ErrorKind::Eof => "eof",
+            ErrorKind::TrailingData => "trailing-data",
+            ErrorKind::InvalidType => "invalid-type",
+            ErrorKind::InvalidValue => "invalid-value",
+            ErrorKind::DuplicateField => "duplicate-field",
+            ErrorKind::UnexpectedDocument => "unexpected-document",
+            ErrorKind::VendorError => "vendor-error",
+            ErrorKind::LimitExceeded => "limit-exceeded",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// Creates an error with no position and no path yet.
+    ///
+    /// Decoders add the position with [`at_offset`](Error::at_offset) or
+    /// [`at_position`](Error::at_position) and the field with [`with_path`](Error::with_path).
+    pub fn new(kind: ErrorKind, reason: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                reason: reason.into(),
+                path: String::new(),
+                position: None,
+            }),
+        }
+    }
+
+    /// Sets the position from a byte offset into `input`, computing the 1-based line and column.
+    ///
+    /// Lines end at `\n` (a `\r\n` pair counts once); columns count Unicode scalar values, so
+    /// that they match what an editor shows. Offsets past the end are clamped to the end.
+    #[must_use]
+    pub fn at_offset(mut self, input: &[u8], offset: usize) -> Error {
+        let offset = offset.min(input.len());
+        let before = &input[..offset];
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        // Count characters, not bytes: UTF-8 continuation bytes (10xxxxxx) do not start one.
+        let column = 1 + before[line_start..]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count();
+        self.inner.position = Some(Position {
+            offset: offset as u64,
+            line: line as u64,
+            column: column as u64,
+        });
+        self
+    }
+
+    /// Sets a position that the caller computed (streaming decoders track it as they go).
+    #[must_use]
+    pub fn at_position(mut self, offset: u64, line: u64, column: u64) -> Error {
+        self.inner.position = Some(Position {
+            offset,
+            line,
+            column,
+        });
+        self
+    }
+
+    /// Moves the position forward by `bytes`, for errors found in a part of a larger input.
+    #[must_use]
+    pub fn shifted(mut self, bytes: u64) -> Error {
+        if let Some(p) = &mut self.inner.position {
+            p.offset += bytes;
+        }
+        self
+    }
+
+    /// Sets the field path (`mgmtResponse.licenseInfoDTO[2].daysToExpire`) unless one is set.
+    ///
+    /// The innermost decoder knows the most precise path, so the first path set wins.
+    #[must_use]
+    pub fn with_path(mut self, path: impl FnOnce() -> String) -> Error {
+        if self.inner.path.is_empty() {
+            self.inner.path = path();
+        }
+        self
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// What was expected and what was found, without the path or position.
+    pub fn reason(&self) -> &str {
+        &self.inner.reason
+    }
+
+    /// The field path in dotted form with 0-based indexes, or `None` for errors that concern
+    /// the document as a whole.
+    pub fn path(&self) -> Option<&str> {
+        Some(self.inner.path.as_str()).filter(|p| !p.is_empty())
+    }
+
+    /// The byte offset into the input, counted from its first byte (a byte-order mark included).
+    pub fn offset(&self) -> Option<u64> {
+        self.inner.position.map(|p| p.offset)
+    }
+
+    /// The 1-based line.
+    pub fn line(&self) -> Option<u64> {
+        self.inner.position.map(|p| p.line)
+    }
+
+    /// The 1-based column, in Unicode scalar values.
+    pub fn column(&self) -> Option<u64> {
+        self.inner.position.map(|p| p.column)
+    }
+
+    /// The path and reason, without the position: `expirationDate: expected a string, found a
+    /// number`. This is the message that tools print after their own `FILE:LINE:COL:` prefix.
+    pub fn message(&self) -> String {
+        match self.path() {
+            Some(path) => format!("{path}: {}", self.inner.reason),
+            None => self.inner.reason.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = self.path() {
+            write!(f, "{path}: ")?;
+        }
+        f.write_str(&self.inner.reason)?;
+        if let Some(p) = self.inner.position {
+            write!(f, " at line {} column {}", p.line, p.column)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind)
+            .field("reason", &self.inner.reason);
+        if let Some(path) = self.path() {
+            d.field("path", &path);
+        }
+        if let Some(p) = self.inner.position {
+            d.field("offset", &p.offset)
+                .field("line", &p.line)
+                .field("column", &p.column);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::new(ErrorKind::Io, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_one_pointer_wide() {
+        assert_eq!(
+            std::mem::size_of::<Result<(), Error>>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let input = "{\n  \"é\": x".as_bytes();
+        let offset = input.iter().position(|&b| b == b'x').unwrap_or(0);
+        let e = Error::new(ErrorKind::Syntax, "bad").at_offset(input, offset);
+        assert_eq!((e.line(), e.column()), (Some(2), Some(8)));
+    }
+
+    #[test]
+    fn display_reads_like_a_compiler_message() {
+        let e = Error::new(ErrorKind::InvalidType, "expected a string, found a number")
+            .at_offset(b"{\"a\": 1}", 6)
+            .with_path(|| "a".to_owned())
+            .with_path(|| "ignored".to_owned());
+        assert_eq!(
+            e.to_string(),
+            "a: expected a string, found a number at line 1 column 7"
+        );
+        assert_eq!(e.message(), "a: expected a string, found a number");
+    }
+}

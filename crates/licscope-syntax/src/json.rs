@@ -1,0 +1,674 @@
+//! A strict, borrowing JSON pull reader.
+//!
+//! The vendor decoders drive it key by key, so a document is read in one pass with no
+//! intermediate tree, strings are borrowed from the input unless they hold escapes, and every
+//! error knows its byte offset. It accepts exactly RFC 8259 JSON (plus one leading UTF-8
+//! byte-order mark, which RFC 8259 lets a parser ignore).
+
+use std::borrow::Cow;
+
+use crate::{Error, ErrorKind, Limits, encoding::utf8_without_bom};
+
+/// The JSON type of the next value, for dispatch and for "expected X, found Y" messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonKind {
+    /// `{`
+    Object,
+    /// `[`
+    Array,
+    /// `"`
+    String,
+    /// `-` or a digit
+    Number,
+    /// `true` or `false`
+    Bool,
+    /// `null`
+    Null,
+}
+
+impl JsonKind {
+    /// The kind with an article, as used in messages: `an object`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            JsonKind::Object => "an object",
+            JsonKind::Array => "an array",
+            JsonKind::String => "a string",
+            JsonKind::Number => "a number",
+            JsonKind::Bool => "a boolean",
+            JsonKind::Null => "null",
+        }
+    }
+}
+
+/// A pull reader over one JSON document held in memory.
+///
+/// Objects are read with [`begin_object`](JsonReader::begin_object) and a loop over
+/// [`next_key`](JsonReader::next_key); arrays likewise with
+/// [`next_element`](JsonReader::next_element). Offsets in errors count from the first byte of
+/// the input given to [`new`](JsonReader::new).
+#[derive(Debug)]
+pub struct JsonReader<'a> {
+    src: &'a str,
+    bom: usize,
+    pos: usize,
+    depth: u32,
+    limits: Limits,
+}
+
+/// Bytes that end the fast scan of a string: the quote, the backslash and control characters.
+static STRING_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = true;
+        i += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+impl<'a> JsonReader<'a> {
+    /// Prepares to read `input`: checks its size, its encoding (UTF-8, an optional byte-order
+    /// mark skipped) and that it is not empty.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LimitExceeded`], [`ErrorKind::Encoding`] or [`ErrorKind::Empty`].
+    pub fn new(input: &'a [u8], limits: &Limits) -> Result<JsonReader<'a>, Error> {
+        if input.len() > limits.max_input_bytes() {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "the input is {} bytes, more than the limit of {} bytes",
+                    input.len(),
+                    limits.max_input_bytes()
+                ),
+            ));
+        }
+        let (src, bom) = utf8_without_bom(input)?;
+        if src
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        {
+            return Err(Error::new(
+                ErrorKind::Empty,
+                if src.is_empty() {
+                    "the input is empty, expected a JSON document"
+                } else {
+                    "the input holds only whitespace, expected a JSON document"
+                },
+            ));
+        }
+        Ok(JsonReader {
+            src,
+            bom,
+            pos: 0,
+            depth: 0,
+            limits: *limits,
+        })
+    }
+
+    /// The document text, without the byte-order mark.
+    pub fn source(&self) -> &'a str {
+        self.src
+    }
+
+    /// The current byte offset into the document text (after the byte-order mark).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Builds an error at `pos`, a byte offset into [`source`](JsonReader::source).
+    pub fn error_at(&self, kind: ErrorKind, pos: usize, reason: impl Into<String>) -> Error {
+        Error::new(kind, reason)
+            .at_offset(self.src.as_bytes(), pos)
+            .shifted(self.bom as u64)
+    }
+
+    /// Skips whitespace and tells the kind of the next value, without consuming it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Eof`] at the end of input, [`ErrorKind::Syntax`] if no value starts here.
+    pub fn peek_kind(&mut self) -> Result<JsonKind, Error> {
+        self.skip_ws();
+        match self.byte() {
+            Some(b'{') => Ok(JsonKind::Object),
+            Some(b'[') => Ok(JsonKind::Array),
+            Some(b'"') => Ok(JsonKind::String),
+            Some(b'-' | b'0'..=b'9') => Ok(JsonKind::Number),
+            Some(b't' | b'f') => Ok(JsonKind::Bool),
+            Some(b'n') => Ok(JsonKind::Null),
+            Some(_) => Err(self.unexpected("a JSON value")),
+            None => Err(self.eof("a JSON value")),
+        }
+    }
+
+    /// Consumes a `null` if one comes next and says whether it did.
+    ///
+    /// # Errors
+    ///
+    /// As [`peek_kind`](JsonReader::peek_kind), or [`ErrorKind::Syntax`] for a misspelt `null`.
+    pub fn null(&mut self) -> Result<bool, Error> {
+        if self.peek_kind()? == JsonKind::Null {
+            self.literal(b"null")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// Consumes the `{` that opens an object.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidType`] if the next value is not an object,
+    /// [`ErrorKind::LimitExceeded`] past the nesting limit.
+    pub fn begin_object(&mut self) -> Result<(), Error> {
+        self.open(JsonKind::Object, b'{')
+    }
+
+    /// Consumes the `[` that opens an array.
+    ///
+    /// # Errors
+    ///
+    /// As [`begin_object`](JsonReader::begin_object).
+    pub fn begin_array(&mut self) -> Result<(), Error> {
+        self.open(JsonKind::Array, b'[')
+    }
+
+    /// Reads the next key of the current object and the `:` after it, or consumes the closing
+    /// `}` and returns `None`. `first` must start `true` for each object; the reader clears it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Syntax`] or [`ErrorKind::Eof`] for anything but a key or the end.
+    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<(Cow<'a, str>, usize)>, Error> {
+        self.skip_ws();
+        if *first {
+            *first = false;
+            if self.byte() == Some(b'}') {
+                return Ok(self.close());
+            }
+        } else {
+            match self.byte() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b'}') => return Ok(self.close()),
+                Some(_) => return Err(self.unexpected("',' or '}'")),
+                None => return Err(self.eof("',' or '}'")),
+            }
+        }
+        let at = self.pos;
+        match self.byte() {
+            Some(b'"') => {}
+            Some(_) => return Err(self.unexpected("a string key")),
+            None => return Err(self.eof("a string key")),
+        }
+        let key = self.string_body()?;
+        self.skip_ws();
+        match self.byte() {
+            Some(b':') => self.pos += 1,
+            Some(_) => return Err(self.unexpected("':' after the key")),
+            None => return Err(self.eof("':' after the key")),
+        }
+        Ok(Some((key, at)))
+    }
+
+    /// Moves to the next element of the current array, or consumes the closing `]` and returns
+    /// `false`. `first` must start `true` for each array; the reader clears it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Syntax`] or [`ErrorKind::Eof`] for anything but an element or the end.
+    pub fn next_element(&mut self, first: &mut bool) -> Result<bool, Error> {
+        self.skip_ws();
+        if *first {
+            *first = false;
+            if self.byte() == Some(b']') {
+                self.close::<()>();
+                return Ok(false);
+            }
+            return Ok(true);
+        }
+        match self.byte() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b']') => {
+                self.close::<()>();
+                Ok(false)
+            }
+            Some(_) => Err(self.unexpected("',' or ']'")),
+            None => Err(self.eof("',' or ']'")),
+        }
+    }
+
+    /// Reads a string value, borrowed from the input unless it holds escapes.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidType`] for another type, [`ErrorKind::Syntax`] for a bad escape or a
+    /// raw control character, [`ErrorKind::Eof`] for an unterminated string.
+    pub fn string(&mut self) -> Result<Cow<'a, str>, Error> {
+        self.expect(JsonKind::String)?;
+        self.string_body()
+    }
+
+    /// Reads a number and returns its text, checked against the JSON grammar.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidType`] for another type, [`ErrorKind::Syntax`] for a malformed number.
+    pub fn number_text(&mut self) -> Result<&'a str, Error> {
+        self.expect(JsonKind::Number)?;
+        self.number_body()
+    }
+
+    /// Reads an integer that fits in an `i64`.
+    ///
+    /// # Errors
+    ///
+    /// As [`number_text`](JsonReader::number_text), and [`ErrorKind::InvalidValue`] for a
+    /// fraction, an exponent or a value out of range.
+    pub fn i64(&mut self) -> Result<i64, Error> {
+        let at = self.pos_after_ws();
+        let text = self.number_text()?;
+        parse_integer(text, i64::MIN, i64::MAX)
+            .map_err(|reason| self.error_at(ErrorKind::InvalidValue, at, reason))
+    }
+
+    /// Reads `true` or `false`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidType`] for another type, [`ErrorKind::Syntax`] for a misspelling.
+    pub fn bool(&mut self) -> Result<bool, Error> {
+        self.expect(JsonKind::Bool)?;
+        if self.byte() == Some(b't') {
+            self.literal(b"true")?;
+            Ok(true)
+        } else {
+            self.literal(b"false")?;
+            Ok(false)
+        }
+    }
+
+    /// Skips one value of any type, checking its syntax, and returns its text.
+    ///
+    /// # Errors
+    ///
+    /// Any syntax error inside the value, or [`ErrorKind::LimitExceeded`] past the nesting limit.
+    pub fn skip_value(&mut self) -> Result<&'a str, Error> {
+        let start = self.pos_after_ws();
+        match self.peek_kind()? {
+            JsonKind::Object => {
+                self.begin_object()?;
+                let mut first = true;
+                while self.next_key(&mut first)?.is_some() {
+                    self.skip_value()?;
+                }
+            }
+            JsonKind::Array => {
+                self.begin_array()?;
+                let mut first = true;
+                while self.next_element(&mut first)? {
+                    self.skip_value()?;
+                }
+            }
+            JsonKind::String => {
+                self.string_body()?;
+            }
+            JsonKind::Number => {
+                self.number_body()?;
+            }
+            JsonKind::Bool => {
+                self.bool()?;
+            }
+            JsonKind::Null => self.literal(b"null")?,
+        }
+        Ok(&self.src[start..self.pos])
+    }
+
+    /// Checks that nothing but whitespace follows the document.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TrailingData`] at the first byte that follows.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        self.skip_ws();
+        match self.byte() {
+            None => Ok(()),
+            Some(_) => Err(self.error_at(
+                ErrorKind::TrailingData,
+                self.pos,
+                format!(
+                    "expected the end of input after the document, found {}",
+                    self.found()
+                ),
+            )),
+        }
+    }
+
+    /// Skips whitespace and returns the offset where the next token starts.
+    pub fn pos_after_ws(&mut self) -> usize {
+        self.skip_ws();
+        self.pos
+    }
+
+    /// An [`ErrorKind::InvalidType`] error for the value that comes next.
+    ///
+    /// # Errors
+    ///
+    /// Returns the syntax error instead when no value starts here.
+    pub fn type_error(&mut self, expected: &str) -> Error {
+        match self.peek_kind() {
+            Ok(kind) => self.error_at(
+                ErrorKind::InvalidType,
+                self.pos,
+                format!("expected {expected}, found {}", kind.describe()),
+            ),
+            Err(e) => e,
+        }
+    }
+
+    fn expect(&mut self, want: JsonKind) -> Result<(), Error> {
+        if self.peek_kind()? == want {
+            Ok(())
+        } else {
+            Err(self.type_error(want.describe()))
+        }
+    }
+
+    fn open(&mut self, kind: JsonKind, byte: u8) -> Result<(), Error> {
+        self.expect(kind)?;
+        if self.depth >= self.limits.max_depth() {
+            return Err(self.error_at(
+                ErrorKind::LimitExceeded,
+                self.pos,
+                format!(
+                    "nesting is deeper than the limit of {}",
+                    self.limits.max_depth()
+                ),
+            ));
+        }
+        debug_assert_eq!(self.byte(), Some(byte));
+        self.depth += 1;
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Consumes a closing bracket; returns `None` so callers can return it directly.
+    fn close<T>(&mut self) -> Option<T> {
+        self.pos += 1;
+        self.depth -= 1;
+        None
+    }
+
+    fn byte(&self) -> Option<u8> {
+        self.src.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        let b = self.src.as_bytes();
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// Describes the character at the current position for messages.
+    fn found(&self) -> String {
+        match self.src[self.pos..].chars().next() {
+            Some(c) if c.is_control() => format!("character U+{:04X}", c as u32),
+            Some('\'') => "\"'\"".to_owned(),
+            Some(c) => format!("'{c}'"),
+            None => "the end of input".to_owned(),
+        }
+    }
+
+    fn unexpected(&self, expected: &str) -> Error {
+        self.error_at(
+            ErrorKind::Syntax,
+            self.pos,
+            format!("expected {expected}, found {}", self.found()),
+        )
+    }
+
+    fn eof(&self, expected: &str) -> Error {
+        self.error_at(
+            ErrorKind::Eof,
+            self.pos,
+            format!("unexpected end of input, expected {expected}"),
+        )
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), Error> {
+        let b = &self.src.as_bytes()[self.pos..];
+        if b.starts_with(word) {
+            self.pos += word.len();
+            return Ok(());
+        }
+        let expected = format!("'{}'", String::from_utf8_lossy(word));
+        // A prefix of the word at the very end is a truncated document, not a misspelling.
+        if b.len() < word.len() && word.starts_with(b) {
+            self.pos += b.len();
+            Err(self.eof(&expected))
+        } else {
+            Err(self.unexpected(&expected))
+        }
+    }
+
+    /// Reads a string whose opening quote is at the current position.
+    fn string_body(&mut self) -> Result<Cow<'a, str>, Error> {
+        let bytes = self.src.as_bytes();
+        let start = self.pos + 1;
+        let mut i = start;
+        while i < bytes.len() && !STRING_STOP[usize::from(bytes[i])] {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'"') {
+            self.check_string_len(start, i)?;
+            self.pos = i + 1;
+            // `start` and `i` sit next to ASCII quotes, so both are character boundaries.
+            return Ok(Cow::Borrowed(&self.src[start..i]));
+        }
+        self.pos = i;
+        self.string_escaped(start).map(Cow::Owned)
+    }
+
+    /// The slow path of [`string_body`]: the string holds an escape or is malformed.
+    fn string_escaped(&mut self, start: usize) -> Result<String, Error> {
+        let bytes = self.src.as_bytes();
+        let mut out = String::with_capacity(self.pos - start + 16);
+        out.push_str(&self.src[start..self.pos]);
+        loop {
+            let run = self.pos;
+            while self.pos < bytes.len() && !STRING_STOP[usize::from(bytes[self.pos])] {
+                self.pos += 1;
+            }
+            out.push_str(&self.src[run..self.pos]);
+            self.check_string_len(start, self.pos)?;
+            match self.byte() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    let c = self.escape()?;
+                    out.push(c);
+                }
+                Some(_) => {
+                    return Err(self.error_at(
+                        ErrorKind::Syntax,
+                        self.pos,
+                        format!(
+                            "{} must be escaped inside a string",
+                            self.found().replacen("character", "control character", 1)
+                        ),
+                    ));
+                }
+                None => return Err(self.eof("'\"' to close the string")),
+            }
+        }
+    }
+
+    fn check_string_len(&self, start: usize, end: usize) -> Result<(), Error> {
+        if end - start > self.limits.max_string_bytes() {
+            return Err(self.error_at(
+                ErrorKind::LimitExceeded,
+                start.saturating_sub(1),
+                format!(
+                    "a string is longer than the limit of {} bytes",
+                    self.limits.max_string_bytes()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Decodes the escape sequence at the current position (a backslash).
+    fn escape(&mut self) -> Result<char, Error> {
+        let at = self.pos;
+        self.pos += 1;
+        let c = match self.byte() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos += 1;
+                let first = self.hex4()?;
+                return match first {
+                    0xD800..=0xDBFF => {
+                        if !self.src[self.pos..].starts_with("\\u") {
+                            return Err(self.lone_surrogate(at, first));
+                        }
+                        self.pos += 2;
+                        let second = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return Err(self.lone_surrogate(at, first));
+                        }
+                        let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                        // The arithmetic above yields 0x10000..=0x10FFFF, all valid scalars.
+                        char::from_u32(c).ok_or_else(|| self.lone_surrogate(at, first))
+                    }
+                    0xDC00..=0xDFFF => Err(self.lone_surrogate(at, first)),
+                    // Every other BMP code point is a scalar value.
+                    _ => char::from_u32(first).ok_or_else(|| self.lone_surrogate(at, first)),
+                };
+            }
+            Some(_) => {
+                return Err(self.error_at(
+                    ErrorKind::Syntax,
+                    at,
+                    format!(
+                        "invalid escape '\\{}' in a string",
+                        self.found().trim_matches('\'')
+                    ),
+                ));
+            }
+            None => return Err(self.eof("an escape character")),
+        };
+        self.pos += 1;
+        Ok(c)
+    }
+
+    fn lone_surrogate(&self, at: usize, unit: u32) -> Error {
+        self.error_at(
+            ErrorKind::Syntax,
+            at,
+            format!("escape '\\u{unit:04X}' is half of a UTF-16 surrogate pair"),
+        )
+    }
+
+    fn hex4(&mut self) -> Result<u32, Error> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = match self.byte() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                Some(_) => return Err(self.unexpected("a hexadecimal digit in a '\\u' escape")),
+                None => return Err(self.eof("a hexadecimal digit")),
+            };
+            v = v * 16 + u32::from(d);
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+
+    /// Reads a number starting at the current position and returns its text.
+    fn number_body(&mut self) -> Result<&'a str, Error> {
+        let bytes = self.src.as_bytes();
+        let start = self.pos;
+        if self.byte() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.byte() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                while let Some(b'0'..=b'9') = bytes.get(self.pos) {
+                    self.pos += 1;
+                }
+            }
+            Some(_) => return Err(self.unexpected("a digit")),
+            None => return Err(self.eof("a digit")),
+        }
+        if self.byte() == Some(b'.') {
+            self.pos += 1;
+            self.digits()?;
+        }
+        if let Some(b'e' | b'E') = self.byte() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.byte() {
+                self.pos += 1;
+            }
+            self.digits()?;
+        }
+        if self.pos - start > self.limits.max_string_bytes() {
+            return Err(self.error_at(ErrorKind::LimitExceeded, start, "a number is too long"));
+        }
+        Ok(&self.src[start..self.pos])
+    }
+
+    fn digits(&mut self) -> Result<(), Error> {
+        let bytes = self.src.as_bytes();
+        match bytes.get(self.pos) {
+            Some(b'0'..=b'9') => {}
+            Some(_) => return Err(self.unexpected("a digit")),
+            None => return Err(self.eof("a digit")),
+        }
+        while let Some(b'0'..=b'9') = bytes.get(self.pos) {
+            self.pos += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Parses the text of a JSON number (or of a string that should hold one) as an integer in
+/// `min..=max`.
+///
+/// # Errors
+///
+/// A reason such as "expected an integer, found 1.5" or "integer 3000000000 is out of range".
+pub fn parse_integer(text: &str, min: i64, max: i64) -> Result<i64, String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let well_formed = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if !well_formed {
+        return Err(format!("expected an integer, found {text}"));
+    }
+    text.parse::<i64>()
+        .ok()
+        .filter(|v| (min..=max).contains(v))
+        .ok_or_else(|| format!("integer {text} is out of range ({min} to {max})"))
+}

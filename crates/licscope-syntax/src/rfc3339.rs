@@ -1,0 +1,259 @@
+//! RFC 3339 timestamps: a strict parser and the matching formatter.
+//!
+//! `time`'s own RFC 3339 support would need its `parsing` and `formatting` features (and their
+//! dependencies) and cannot tell a caller which part of a timestamp is wrong; this one is a
+//! single pass over at most 35 bytes with a precise reason for every refusal.
+
+use std::fmt::Write as _;
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+/// Parses an RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.F]` followed by `Z` or `±HH:MM`.
+///
+/// Accepts 1 to 9 fractional digits, a lower-case `t` and `z` (RFC 3339 section 5.6 allows
+/// them), and `-00:00` (an unknown local offset, read as UTC). Refuses impossible dates such as
+/// February 30, leap seconds (`:60`, which `time` cannot represent), more than 9 fractional digits,
+/// and instants outside `0000-01-01T00:00:00Z ..= 9999-12-31T23:59:59.999999999Z`, the range that
+/// RFC 3339 can write in UTC. The offset is kept as written.
+///
+/// # Errors
+///
+/// Returns the reason, phrased to follow "invalid timestamp `...`: ".
+pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
+    let b = s.as_bytes();
+    let mut cur = Cursor { b, pos: 0 };
+    let year = cur.digits(4, "a 4-digit year")?;
+    cur.byte(b'-', "'-' after the year")?;
+    let month = cur.digits(2, "a 2-digit month")?;
+    cur.byte(b'-', "'-' after the month")?;
+    let day = cur.digits(2, "a 2-digit day")?;
+    if !matches!(cur.next(), Some(b'T' | b't')) {
+        return Err(format!(
+            "expected 'T' after the date at character {}",
+            cur.pos
+        ));
+    }
+    let hour = cur.digits(2, "a 2-digit hour")?;
+    cur.byte(b':', "':' after the hour")?;
+    let minute = cur.digits(2, "a 2-digit minute")?;
+    cur.byte(b':', "':' after the minute")?;
+    let second = cur.digits(2, "2-digit seconds")?;
+    let mut nanos = 0u32;
+    if cur.peek() == Some(b'.') {
+        cur.pos += 1;
+        let start = cur.pos;
+        while let Some(d @ b'0'..=b'9') = cur.peek() {
+            if cur.pos - start == 9 {
+                return Err("more than 9 fractional digits (finer than nanoseconds)".into());
+            }
+            nanos = nanos * 10 + u32::from(d - b'0');
+            cur.pos += 1;
+        }
+        let n = cur.pos - start;
+        if n == 0 {
+            return Err("expected a digit after '.'".into());
+        }
+        nanos *= 10u32.pow(9 - n as u32);
+    }
+    let offset_seconds: i32 = match cur.next() {
+        Some(b'Z' | b'z') => 0,
+        Some(sign @ (b'+' | b'-')) => {
+            let h = cur.digits(2, "a 2-digit offset hour")?;
+            cur.byte(b':', "':' in the offset")?;
+            let m = cur.digits(2, "a 2-digit offset minute")?;
+            if h > 23 || m > 59 {
+                return Err(format!("offset {h:02}:{m:02} is out of range"));
+            }
+            let secs = (h * 3600 + m * 60) as i32;
+            if sign == b'-' { -secs } else { secs }
+        }
+        _ => {
+            return Err(format!(
+                "expected 'Z' or an offset such as '+05:30' at character {}",
+                cur.pos.saturating_sub(1)
+            ));
+        }
+    };
+    if cur.pos != b.len() {
+        return Err(format!(
+            "unexpected characters after the offset at character {}",
+            cur.pos
+        ));
+    }
+    if second == 60 {
+        return Err("leap seconds (second 60) are not supported".into());
+    }
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or_else(|| format!("month {month:02} does not exist"))?;
+    let date = Date::from_calendar_date(year as i32, month, day as u8)
+        .map_err(|_| format!("day {day:02} does not exist in {month} {year:04}"))?;
+    let time = Time::from_hms_nano(hour as u8, minute as u8, second as u8, nanos)
+        .map_err(|_| format!("time {hour:02}:{minute:02}:{second:02} does not exist"))?;
+    let offset = UtcOffset::from_whole_seconds(offset_seconds)
+        .map_err(|_| "offset is out of range".to_owned())?;
+    let value = PrimitiveDateTime::new(date, time).assume_offset(offset);
+    match value.checked_to_offset(UtcOffset::UTC) {
+        Some(utc) if (0..=9999).contains(&utc.year()) => Ok(value),
+        _ => Err("the instant is outside years 0000 to 9999 once converted to UTC".into()),
+    }
+}
+
+/// Appends `value` to `out` as RFC 3339, in its own offset: `2021-06-30T18:29:59.999Z`.
+///
+/// Fractional seconds are written only when non-zero, without trailing zeros, so a value parsed
+/// by [`parse_rfc3339`] and formatted again reads back equal. A zero offset is written `Z`.
+///
+/// # Errors
+///
+/// Fails when the local year is outside 0000 to 9999 or the offset has a seconds part: RFC 3339
+/// cannot write either.
+pub fn format_rfc3339(value: OffsetDateTime, out: &mut String) -> Result<(), String> {
+    let year = value.year();
+    if !(0..=9999).contains(&year) {
+        return Err(format!("year {year} cannot be written in RFC 3339"));
+    }
+    let (oh, om, os) = value.offset().as_hms();
+    if os != 0 {
+        return Err("an offset with seconds cannot be written in RFC 3339".into());
+    }
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        u8::from(value.month()),
+        value.day(),
+        value.hour(),
+        value.minute(),
+        value.second()
+    );
+    let nanos = value.nanosecond();
+    if nanos != 0 {
+        let mut digits = 9;
+        let mut n = nanos;
+        while n.is_multiple_of(10) {
+            n /= 10;
+            digits -= 1;
+        }
+        let _ = write!(out, ".{n:0digits$}");
+    }
+    if value.offset().is_utc() {
+        out.push('Z');
+    } else {
+        let sign = if oh < 0 || om < 0 { '-' } else { '+' };
+        let _ = write!(
+            out,
+            "{sign}{:02}:{:02}",
+            oh.unsigned_abs(),
+            om.unsigned_abs()
+        );
+    }
+    Ok(())
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek();
+        self.pos += 1;
+        c
+    }
+
+    fn byte(&mut self, want: u8, what: &str) -> Result<(), String> {
+        if self.peek() == Some(want) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(format!("expected {what} at character {}", self.pos))
+        }
+    }
+
+    fn digits(&mut self, n: usize, what: &str) -> Result<u32, String> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            match self.peek() {
+                Some(d @ b'0'..=b'9') => {
+                    v = v * 10 + u32::from(d - b'0');
+                    self.pos += 1;
+                }
+                _ => return Err(format!("expected {what} at character {}", self.pos)),
+            }
+        }
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(s: &str) -> String {
+        let v = parse_rfc3339(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let mut out = String::new();
+        format_rfc3339(v, &mut out).unwrap_or_else(|e| panic!("{s}: {e}"));
+        out
+    }
+
+    #[test]
+    fn accepts_every_precision_and_offset_form() {
+        assert_eq!(round_trip("2020-09-14T18:30:00Z"), "2020-09-14T18:30:00Z");
+        assert_eq!(
+            round_trip("2020-09-09T15:06:05.211Z"),
+            "2020-09-09T15:06:05.211Z"
+        );
+        assert_eq!(
+            round_trip("2020-05-10T23:59:59.999999999Z"),
+            "2020-05-10T23:59:59.999999999Z"
+        );
+        assert_eq!(
+            round_trip("2020-05-10t23:59:59.5z"),
+            "2020-05-10T23:59:59.5Z"
+        );
+        assert_eq!(
+            round_trip("2020-05-10T23:59:59.10+05:30"),
+            "2020-05-10T23:59:59.1+05:30"
+        );
+        assert_eq!(
+            round_trip("2020-05-10T23:59:59-00:00"),
+            "2020-05-10T23:59:59Z"
+        );
+        assert_eq!(
+            round_trip("2020-05-10T23:59:59-09:30"),
+            "2020-05-10T23:59:59-09:30"
+        );
+    }
+
+    #[test]
+    fn refuses_impossible_and_unrepresentable_values() {
+        for (input, needle) in [
+            ("2021-02-30T00:00:00Z", "day 30 does not exist"),
+            ("2021-13-01T00:00:00Z", "month 13"),
+            ("2021-01-01T24:00:00Z", "does not exist"),
+            ("2016-12-31T23:59:60Z", "leap seconds"),
+            ("9999-12-31T23:59:59-01:00", "outside years"),
+            ("0000-01-01T00:00:00+00:01", "outside years"),
+            ("2021-01-01T00:00:00.1234567891Z", "more than 9"),
+            ("2021-01-01T00:00:00.Z", "digit after '.'"),
+            ("2021-01-01 00:00:00Z", "expected 'T'"),
+            ("2021-01-01T00:00:00", "expected 'Z'"),
+            ("2021-01-01T00:00:00+24:00", "out of range"),
+            ("2021-01-01T00:00:00Zjunk", "unexpected characters"),
+            ("21-01-01T00:00:00Z", "4-digit year"),
+            ("", "4-digit year"),
+        ] {
+            match parse_rfc3339(input) {
+                Ok(v) => panic!("{input} was accepted as {v}"),
+                Err(e) => assert!(e.contains(needle), "{input}: {e}"),
+            }
+        }
+    }
+}
