@@ -4,5 +4,6 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 mod fixtures;
+mod limits;
 mod properties;
 mod validation;
