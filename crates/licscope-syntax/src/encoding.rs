@@ -13,16 +13,7 @@ use crate::{Error, ErrorKind};
 ///
 /// [`ErrorKind::Encoding`] for UTF-16, UTF-32 or invalid UTF-8, at the first bad byte.
 pub fn utf8_without_bom(input: &[u8]) -> Result<(&str, usize), Error> {
-    if let Some(name) = sniff_wide_encoding(input) {
-        return Err(Error::new(
-            ErrorKind::Encoding,
-            format!(
-                "the input is {name}, not UTF-8; convert it first \
-                 (for example `iconv -f UTF-16 -t UTF-8`)"
-            ),
-        )
-        .at_position(0, 1, 1));
-    }
+    reject_wide_encoding(input)?;
     let (bom, rest) = match input.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (3, rest),
         None => (0, input),
@@ -39,6 +30,26 @@ pub fn utf8_without_bom(input: &[u8]) -> Result<(&str, usize), Error> {
             .at_offset(rest, at)
             .shifted(bom as u64))
         }
+    }
+}
+
+/// Checks the first bytes of an input (at least four, where the input has them) for UTF-16 or
+/// UTF-32, for streaming decoders that cannot see the whole input.
+///
+/// # Errors
+///
+/// [`ErrorKind::Encoding`] at line 1, column 1, naming the encoding.
+pub fn reject_wide_encoding(prefix: &[u8]) -> Result<(), Error> {
+    match sniff_wide_encoding(prefix) {
+        None => Ok(()),
+        Some(name) => Err(Error::new(
+            ErrorKind::Encoding,
+            format!(
+                "the input is {name}, not UTF-8; convert it first \
+                 (for example `iconv -f UTF-16 -t UTF-8`)"
+            ),
+        )
+        .at_position(0, 1, 1)),
     }
 }
 

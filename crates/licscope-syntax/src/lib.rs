@@ -50,7 +50,7 @@ mod limits;
 mod open_enum;
 mod rfc3339;
 
-pub use encoding::utf8_without_bom;
+pub use encoding::{reject_wide_encoding, utf8_without_bom};
 pub use error::{Error, ErrorKind};
 pub use json::{JsonKind, JsonReader, parse_integer};
 pub use limits::Limits;

@@ -1,0 +1,249 @@
+//! The JSON decoder, over the shared [`JsonReader`]: one pass, strings borrowed from the input.
+//!
+//! It reads Prime's JSON rendering of the XML envelope (attributes as `@name` keys, element text
+//! beside attributes as `$`) and the variations real versions emit: one record as an object
+//! instead of a one-element array, the list missing or `null`, counts as numbers or numeric
+//! strings.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use licscope_syntax::{Error, ErrorKind, JsonKind, JsonReader, Limits};
+
+use crate::model::{Document, ErrorDocument, MgmtResponse, Record, Scalar};
+
+/// Decodes a whole JSON document.
+pub(crate) fn decode_document<'a, T: Record<'a>>(
+    input: &'a [u8],
+    limits: &Limits,
+) -> Result<Document<T>, Error> {
+    let mut r = JsonReader::new(input, limits)?;
+    if r.peek_kind()? != JsonKind::Object {
+        return Err(r.type_error("an object with a \"mgmtResponse\" key"));
+    }
+    r.begin_object()?;
+    let mut document = None;
+    let mut keys = Keys::default();
+    let mut first = true;
+    while let Some((key, at)) = r.next_key(&mut first)? {
+        keys.insert(&r, &key, at, "")?;
+        match &*key {
+            "mgmtResponse" | "errorDocument" if document.is_some() => {
+                return Err(r.error_at(
+                    ErrorKind::UnexpectedDocument,
+                    at,
+                    "the document holds both \"mgmtResponse\" and \"errorDocument\"",
+                ));
+            }
+            "mgmtResponse" => document = Some(Document::Response(envelope(&mut r, limits)?)),
+            "errorDocument" => {
+                let error = if r.null()? {
+                    ErrorDocument::default()
+                } else {
+                    record::<ErrorDocument>(&mut r, &|f| format!("errorDocument.{f}"))?
+                };
+                document = Some(Document::Error(error));
+            }
+            _ => {
+                r.skip_value()
+                    .map_err(|e| e.with_path(|| key.to_string()))?;
+            }
+        }
+    }
+    r.finish()?;
+    document.ok_or_else(|| {
+        Error::new(
+            ErrorKind::UnexpectedDocument,
+            "expected an object with a \"mgmtResponse\" (or \"errorDocument\") key, found none",
+        )
+        .at_position(0, 1, 1)
+    })
+}
+
+fn envelope<'a, T: Record<'a>>(
+    r: &mut JsonReader<'a>,
+    limits: &Limits,
+) -> Result<MgmtResponse<T>, Error> {
+    let mut envelope = MgmtResponse::new(Vec::new());
+    if r.null()? {
+        return Ok(envelope);
+    }
+    if r.peek_kind()? != JsonKind::Object {
+        return Err(r
+            .type_error("an object")
+            .with_path(|| "mgmtResponse".to_owned()));
+    }
+    r.begin_object()?;
+    let mut keys = Keys::default();
+    let mut first = true;
+    while let Some((key, at)) = r.next_key(&mut first)? {
+        keys.insert(r, &key, at, "mgmtResponse.")?;
+        let path = || format!("mgmtResponse.{key}");
+        let slot = match &*key {
+            "@responseType" => &mut envelope.response_type,
+            "@requestUrl" => &mut envelope.request_url,
+            "@rootUrl" => &mut envelope.root_url,
+            k if k == T::NAME => {
+                records(r, limits, &mut envelope.records).map_err(|e| e.with_path(path))?;
+                continue;
+            }
+            _ => {
+                r.skip_value().map_err(|e| e.with_path(path))?;
+                continue;
+            }
+        };
+        *slot = scalar(r)
+            .map_err(|e| e.with_path(path))?
+            .map(|s| s.into_text().into_owned());
+    }
+    Ok(envelope)
+}
+
+/// Reads the records: an array of objects, one object, or `null`.
+fn records<'a, T: Record<'a>>(
+    r: &mut JsonReader<'a>,
+    limits: &Limits,
+    out: &mut Vec<T>,
+) -> Result<(), Error> {
+    let count = |r: &JsonReader<'a>, n: usize, at: usize| {
+        if n >= limits.max_records() {
+            Err(r.error_at(
+                ErrorKind::LimitExceeded,
+                at,
+                format!(
+                    "the document holds more than the limit of {} records",
+                    limits.max_records()
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match r.peek_kind()? {
+        JsonKind::Null => {
+            r.null()?;
+        }
+        JsonKind::Object => {
+            let at = r.position();
+            count(r, out.len(), at)?;
+            out.push(record(r, &|f| format!("mgmtResponse.{}.{f}", T::NAME))?);
+        }
+        JsonKind::Array => {
+            r.begin_array()?;
+            let mut first = true;
+            while r.next_element(&mut first)? {
+                let index = out.len();
+                let at = r.pos_after_ws();
+                if r.null()? {
+                    continue;
+                }
+                count(r, index, at)?;
+                out.push(record(r, &|f| {
+                    format!("mgmtResponse.{}[{index}].{f}", T::NAME)
+                })?);
+            }
+        }
+        _ => return Err(r.type_error("an array of records, one record object, or null")),
+    }
+    Ok(())
+}
+
+/// Reads one record object. `path` turns a field name into the field's path.
+fn record<'a, T: Record<'a>>(
+    r: &mut JsonReader<'a>,
+    path: &dyn Fn(&str) -> String,
+) -> Result<T, Error> {
+    if r.peek_kind()? != JsonKind::Object {
+        let what = format!("an object (a {} record)", T::NAME);
+        return Err(r.type_error(&what).with_path(|| {
+            let p = path("");
+            p.trim_end_matches('.').to_owned()
+        }));
+    }
+    r.begin_object()?;
+    let mut record = T::default();
+    let mut seen = 0u64;
+    let mut unknown = Keys::default();
+    let mut first = true;
+    while let Some((key, at)) = r.next_key(&mut first)? {
+        let Some(index) = T::field_index(&key) else {
+            unknown.insert(r, &key, at, &path(""))?;
+            r.skip_value().map_err(|e| e.with_path(|| path(&key)))?;
+            continue;
+        };
+        let bit = 1u64.checked_shl(index as u32).unwrap_or(0);
+        if seen & bit != 0 {
+            return Err(duplicate(r, at, &key, &path(&key)));
+        }
+        seen |= bit;
+        let value_at = r.pos_after_ws();
+        let value = scalar(r).map_err(|e| e.with_path(|| path(&key)))?;
+        if let Some(value) = value.filter(|v| !v.as_str().is_empty()) {
+            record.set(index, value).map_err(|reason| {
+                r.error_at(ErrorKind::InvalidValue, value_at, reason)
+                    .with_path(|| path(&key))
+            })?;
+        }
+    }
+    Ok(record)
+}
+
+/// Reads a scalar: a string, a number, `null` (`None`), or an object whose `$` key holds the
+/// text (Prime's rendering of an element with attributes).
+fn scalar<'a>(r: &mut JsonReader<'a>) -> Result<Option<Scalar<'a>>, Error> {
+    match r.peek_kind()? {
+        JsonKind::Null => r.null().map(|_| None),
+        JsonKind::String => r.string().map(|s| Some(Scalar::Text(s))),
+        JsonKind::Number => r
+            .number_text()
+            .map(|n| Some(Scalar::Number(Cow::Borrowed(n)))),
+        JsonKind::Object => {
+            r.begin_object()?;
+            let mut text = None;
+            let mut first = true;
+            while let Some((key, _)) = r.next_key(&mut first)? {
+                if key == "$" {
+                    text = scalar(r)?;
+                } else {
+                    r.skip_value()?;
+                }
+            }
+            Ok(text)
+        }
+        _ => Err(r.type_error("a string or a number")),
+    }
+}
+
+/// The keys of one object, to refuse duplicates; allocates only for objects that have keys
+/// outside the fixed fields.
+#[derive(Default)]
+struct Keys<'k> {
+    seen: HashSet<Cow<'k, str>>,
+}
+
+impl<'k> Keys<'k> {
+    // The key is cloned into the set as a `Cow`: a borrowed key stays a borrowed pointer.
+    #[allow(clippy::ptr_arg)]
+    fn insert(
+        &mut self,
+        r: &JsonReader<'_>,
+        key: &Cow<'k, str>,
+        at: usize,
+        prefix: &str,
+    ) -> Result<(), Error> {
+        if self.seen.insert(key.clone()) {
+            Ok(())
+        } else {
+            Err(duplicate(r, at, key, &format!("{prefix}{key}")))
+        }
+    }
+}
+
+fn duplicate(r: &JsonReader<'_>, at: usize, key: &str, path: &str) -> Error {
+    r.error_at(
+        ErrorKind::DuplicateField,
+        at,
+        format!("duplicate key {key:?}: the object names it twice"),
+    )
+    .with_path(|| path.to_owned())
+}

@@ -1,0 +1,142 @@
+//! A slow, obviously correct reference decoder for the license-info XML, built on roxmltree.
+//!
+//! It shares no decoding code with the fast decoder: it parses the whole document into
+//! roxmltree's tree (a separate, conforming XML parser) and reads the model off it with plain
+//! lookups and `str::parse`. Tests, benches and fuzz targets compare the two decoders; they must
+//! accept the same documents and agree on them.
+//!
+//! Deliberate differences: the reference reports errors as plain text without positions, and
+//! names no error kinds.
+
+use std::borrow::Cow;
+
+use roxmltree::{Node, ParsingOptions};
+
+use crate::model::{Document, ErrorDocument, LicenseInfo, LicenseStatus, MgmtResponse};
+
+/// Decodes a license-info XML document, or Prime's `errorDocument`.
+///
+/// # Errors
+///
+/// A description of the first problem found.
+pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let text = std::str::from_utf8(input).map_err(|e| format!("not UTF-8: {e}"))?;
+    if let Some(encoding) = declared_encoding(text) {
+        let utf8 = ["utf-8", "utf8", "us-ascii", "ascii"]
+            .iter()
+            .any(|n| encoding.eq_ignore_ascii_case(n));
+        if !utf8 {
+            return Err(format!("declared encoding {encoding} is not UTF-8"));
+        }
+    }
+    let options = ParsingOptions {
+        allow_dtd: false,
+        ..ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| e.to_string())?;
+    let root = doc.root_element();
+    match root.tag_name().name() {
+        "mgmtResponse" if root.tag_name().namespace().is_none() => {
+            let attribute = |name: &str| root.attribute(name).map(str::to_owned);
+            let mut response = MgmtResponse::new(Vec::new());
+            response.response_type = attribute("responseType");
+            response.request_url = attribute("requestUrl");
+            response.root_url = attribute("rootUrl");
+            for (i, node) in elements(root, "licenseInfoDTO").enumerate() {
+                response
+                    .records
+                    .push(license_info(node).map_err(|e| format!("licenseInfoDTO[{i}]: {e}"))?);
+            }
+            Ok(Document::Response(response))
+        }
+        "errorDocument" if root.tag_name().namespace().is_none() => {
+            error_document(root).map(Document::Error)
+        }
+        other => Err(format!("unexpected root element {other}")),
+    }
+}
+
+fn license_info(node: Node<'_, '_>) -> Result<LicenseInfo<'static>, String> {
+    Ok(LicenseInfo {
+        days_to_expire: int(node, "daysToExpire")?,
+        device_count_remaining: int(node, "deviceCountRemaining")?,
+        device_count_used: int(node, "deviceCountUsed")?,
+        name: field(node, "name")?.map(|v| Cow::Owned(v.into_owned())),
+        status: field(node, "status")?
+            .map(|v| trim(&v).to_owned())
+            .filter(|v| !v.is_empty())
+            .map(|v| LicenseStatus::from(v.as_str())),
+    })
+}
+
+fn error_document(node: Node<'_, '_>) -> Result<ErrorDocument, String> {
+    let text = |name| field(node, name).map(|v| v.map(Cow::into_owned));
+    Ok(ErrorDocument {
+        http_response_code: int(node, "httpResponseCode")?,
+        http_method: text("httpMethod")?,
+        message: text("message")?,
+        id: text("id")?,
+        uri_path: text("uriPath")?,
+        query_params: text("queryParams")?,
+    })
+}
+
+/// The text of the one child element `name`: `None` when absent, empty, or `xsi:nil`.
+fn field<'a>(node: Node<'a, '_>, name: &str) -> Result<Option<Cow<'a, str>>, String> {
+    let mut found = elements(node, name);
+    let Some(element) = found.next() else {
+        return Ok(None);
+    };
+    if found.next().is_some() {
+        return Err(format!("{name} is given twice"));
+    }
+    if element.children().any(|c| c.is_element()) {
+        return Err(format!("{name} holds an element"));
+    }
+    let nil = element.attributes().any(|a| {
+        a.name() == "nil" && a.namespace().is_some() && matches!(trim(a.value()), "true" | "1")
+    });
+    let text: String = element
+        .children()
+        .filter(|c| c.is_text())
+        .filter_map(|c| c.text())
+        .collect();
+    Ok(if nil || text.is_empty() {
+        None
+    } else {
+        Some(Cow::Owned(text))
+    })
+}
+
+fn elements<'a, 'i>(node: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.children().filter(move |c| {
+        c.is_element() && c.tag_name().name() == name && c.tag_name().namespace().is_none()
+    })
+}
+
+/// The integer field `name`, as Java's `Integer.parseInt` reads it; only whitespace is missing.
+fn int(node: Node<'_, '_>, name: &str) -> Result<Option<i32>, String> {
+    match field(node, name)? {
+        Some(text) if !trim(&text).is_empty() => trim(&text)
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|e| format!("{name}: {text:?} is not an int: {e}")),
+        _ => Ok(None),
+    }
+}
+
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+/// The `encoding` pseudo-attribute of the XML declaration, if the document starts with one.
+fn declared_encoding(text: &str) -> Option<&str> {
+    let decl = text.strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let rest = &decl[decl.find("encoding")? + "encoding".len()..];
+    let rest = rest.trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next()?;
+    let rest = rest.get(1..)?;
+    Some(&rest[..rest.find(quote)?])
+}

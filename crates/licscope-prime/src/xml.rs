@@ -1,0 +1,878 @@
+//! The XML decoder: one pass over quick-xml events, no serde, no tree.
+//!
+//! The same decoder drives two event sources: a slice (the whole document in memory; record
+//! text is borrowed from it) and any `BufRead` (streaming; record text is owned, the buffer is
+//! reused, memory stays constant). Every error is reported at the start of the event it concerns,
+//! so both sources report the same position for the same input.
+
+use std::borrow::Cow;
+use std::io::BufRead;
+
+use licscope_syntax::{Error, ErrorKind, Limits, reject_wide_encoding, utf8_without_bom};
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+
+use crate::model::{Document, ErrorDocument, MgmtResponse, Record};
+
+/// Decodes a whole XML document held in memory.
+pub(crate) fn decode_document<'a, T: Record<'a>>(
+    input: &'a [u8],
+    limits: &Limits,
+) -> Result<Document<T>, Error> {
+    if input.len() > limits.max_input_bytes() {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "the input is {} bytes, more than the limit of {} bytes",
+                input.len(),
+                limits.max_input_bytes()
+            ),
+        ));
+    }
+    let (text, bom) = utf8_without_bom(input)?;
+    let mut decoder = Decoder::new(SliceSource::new(text, bom), *limits);
+    match decoder.prolog::<T>()? {
+        Root::Response(mut envelope) => {
+            while let Some(record) = decoder.next_record()? {
+                envelope.records.push(record);
+            }
+            Ok(Document::Response(envelope))
+        }
+        Root::Error(e) => Ok(Document::Error(e)),
+    }
+}
+
+/// A streaming XML decoder that yields one record at a time from any `BufRead`.
+///
+/// Memory stays constant whatever the number of records: the reader's buffer holds one event and
+/// each record is returned as soon as its end tag is read. After the first error the iterator
+/// ends. The envelope's attributes are read when the stream is opened.
+///
+/// # Example
+///
+/// ```
+/// use licscope_prime::{LicenseInfo, XmlStream};
+///
+/// let xml = "<mgmtResponse rootUrl='https://prime/webacs/api/v3/op'>\
+///            <licenseInfoDTO><name>Assurance</name><daysToExpire>90</daysToExpire></licenseInfoDTO>\
+///            </mgmtResponse>";
+/// let mut stream = XmlStream::<_, LicenseInfo<'static>>::new(xml.as_bytes())?;
+/// assert_eq!(stream.envelope().root_url.as_deref(), Some("https://prime/webacs/api/v3/op"));
+/// let record = stream.next().transpose()?.expect("one record");
+/// assert_eq!(record.days_to_expire, Some(90));
+/// assert!(stream.next().is_none());
+/// # Ok::<(), licscope_prime::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct XmlStream<R, T> {
+    decoder: Decoder<'static, StreamSource<R>>,
+    envelope: MgmtResponse<T>,
+    done: bool,
+}
+
+impl<R: BufRead, T: Record<'static>> XmlStream<R, T> {
+    /// Opens a stream with the default [`Limits`] (the input-size limit does not apply to streams).
+    ///
+    /// # Errors
+    ///
+    /// Any error in the document up to and including the root element's start tag; an
+    /// `errorDocument` root is an error of kind [`ErrorKind::VendorError`].
+    pub fn new(reader: R) -> Result<XmlStream<R, T>, Error> {
+        XmlStream::with_limits(reader, &Limits::default())
+    }
+
+    /// Opens a stream with the given limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](XmlStream::new).
+    pub fn with_limits(mut reader: R, limits: &Limits) -> Result<XmlStream<R, T>, Error> {
+        let prefix = reader.fill_buf()?;
+        reject_wide_encoding(prefix)?;
+        let bom = if prefix.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        reader.consume(bom);
+        let mut decoder = Decoder::new(StreamSource::new(reader, bom as u64), *limits);
+        match decoder.prolog::<T>()? {
+            Root::Response(envelope) => Ok(XmlStream {
+                decoder,
+                envelope,
+                done: false,
+            }),
+            Root::Error(e) => Err(vendor_error(&e)),
+        }
+    }
+
+    /// The envelope's attributes (its `records` stay empty: the stream yields them).
+    pub fn envelope(&self) -> &MgmtResponse<T> {
+        &self.envelope
+    }
+}
+
+impl<R: BufRead, T: Record<'static>> Iterator for XmlStream<R, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Result<T, Error>> {
+        if self.done {
+            return None;
+        }
+        let item = self.decoder.next_record().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
+    }
+}
+
+impl<R: BufRead, T: Record<'static>> std::iter::FusedIterator for XmlStream<R, T> {}
+
+/// The error for an `errorDocument` where data was asked for.
+pub(crate) fn vendor_error(e: &ErrorDocument) -> Error {
+    Error::new(
+        ErrorKind::VendorError,
+        format!("Prime answered with an errorDocument instead of data: {e}"),
+    )
+}
+
+/// What the document's root element turned out to be.
+enum Root<T> {
+    Response(MgmtResponse<T>),
+    Error(ErrorDocument),
+}
+
+/// Where an event starts: its byte offset and, for streams, its line and column.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    offset: u64,
+    line: u64,
+    column: u64,
+}
+
+/// An event source: a slice or a stream.
+trait Source<'a> {
+    /// How to turn a [`Mark`] into a line and column; constant for a source.
+    fn locator(&self) -> Locator<'a>;
+    /// Where the next event starts.
+    fn mark(&self) -> Mark;
+    fn next(&mut self) -> Result<Event<'_>, quick_xml::Error>;
+}
+
+/// Locates errors: a slice source computes line and column from the text when an error is
+/// built; a stream's marks already carry them.
+#[derive(Clone, Copy, Debug)]
+enum Locator<'a> {
+    Slice { text: &'a str, bom: u64 },
+    Stream,
+}
+
+impl<'a> Locator<'a> {
+    /// The whole document, when it is in memory, so that text can be borrowed from it.
+    fn input(self) -> Option<&'a str> {
+        match self {
+            Locator::Slice { text, .. } => Some(text),
+            Locator::Stream => None,
+        }
+    }
+
+    fn error(self, mark: Mark, kind: ErrorKind, reason: String) -> Error {
+        match self {
+            Locator::Slice { text, bom } => {
+                let offset = usize::try_from(mark.offset).unwrap_or(usize::MAX);
+                Error::new(kind, reason)
+                    .at_offset(text.as_bytes(), offset)
+                    .shifted(bom)
+            }
+            Locator::Stream => {
+                Error::new(kind, reason).at_position(mark.offset, mark.line, mark.column)
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SliceSource<'a> {
+    text: &'a str,
+    bom: u64,
+    reader: Reader<&'a [u8]>,
+}
+
+impl<'a> SliceSource<'a> {
+    fn new(text: &'a str, bom: usize) -> SliceSource<'a> {
+        SliceSource {
+            text,
+            bom: bom as u64,
+            reader: configured(Reader::from_str(text)),
+        }
+    }
+}
+
+impl<'a> Source<'a> for SliceSource<'a> {
+    fn locator(&self) -> Locator<'a> {
+        Locator::Slice {
+            text: self.text,
+            bom: self.bom,
+        }
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            offset: self.reader.buffer_position(),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    fn next(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.reader.read_event()
+    }
+}
+
+#[derive(Debug)]
+struct StreamSource<R> {
+    reader: Reader<LineCounter<R>>,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> StreamSource<R> {
+    fn new(inner: R, bom: u64) -> StreamSource<R> {
+        let counter = LineCounter {
+            inner,
+            consumed: bom,
+            line: 1,
+            column: 1,
+        };
+        StreamSource {
+            reader: configured(Reader::from_reader(counter)),
+            buf: Vec::with_capacity(256),
+        }
+    }
+}
+
+impl<R: BufRead> Source<'static> for StreamSource<R> {
+    fn locator(&self) -> Locator<'static> {
+        Locator::Stream
+    }
+
+    fn mark(&self) -> Mark {
+        let c = self.reader.get_ref();
+        Mark {
+            offset: c.consumed,
+            line: c.line,
+            column: c.column,
+        }
+    }
+
+    fn next(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.reader.read_event_into(&mut self.buf)
+    }
+}
+
+fn configured<R>(mut reader: Reader<R>) -> Reader<R> {
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+    config.trim_text(false);
+    reader
+}
+
+/// A `BufRead` adapter that counts lines and columns of what the XML reader consumes, so that a
+/// stream's errors have positions without keeping the input.
+#[derive(Debug)]
+struct LineCounter<R> {
+    inner: R,
+    consumed: u64,
+    line: u64,
+    column: u64,
+}
+
+impl<R: BufRead> std::io::Read for LineCounter<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for LineCounter<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        // `fill_buf` returns the bytes about to be consumed without reading again; an error here
+        // cannot happen for a buffer that still holds them, and would only cost the position.
+        if let Ok(chunk) = self.inner.fill_buf() {
+            let chunk = &chunk[..amount.min(chunk.len())];
+            let after_newline = match memchr::memrchr(b'\n', chunk) {
+                Some(last) => {
+                    self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                    self.column = 1;
+                    &chunk[last + 1..]
+                }
+                None => chunk,
+            };
+            // Columns count characters: UTF-8 continuation bytes do not start one.
+            self.column += after_newline.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+        }
+        self.consumed += amount as u64;
+        self.inner.consume(amount);
+    }
+}
+
+/// The event-driven decoder, shared by both sources.
+#[derive(Debug)]
+struct Decoder<'a, S> {
+    src: S,
+    locator: Locator<'a>,
+    limits: Limits,
+    records: usize,
+    finished: bool,
+}
+
+impl<'a, S: Source<'a>> Decoder<'a, S> {
+    fn new(src: S, limits: Limits) -> Decoder<'a, S> {
+        Decoder {
+            locator: src.locator(),
+            src,
+            limits,
+            records: 0,
+            finished: false,
+        }
+    }
+
+    fn fail(&self, mark: Mark, kind: ErrorKind, reason: impl Into<String>) -> Error {
+        self.locator.error(mark, kind, reason.into())
+    }
+
+    /// Reads the next event, turning quick-xml's errors into ours at `mark`.
+    fn event(&mut self, mark: Mark) -> Result<Event<'_>, Error> {
+        let locator = self.locator;
+        self.src.next().map_err(|e| {
+            let (kind, reason) = describe(&e);
+            locator.error(mark, kind, reason)
+        })
+    }
+
+    /// Reads up to the root element's start tag and its attributes; for an `errorDocument`,
+    /// reads the whole document.
+    fn prolog<T: Record<'a>>(&mut self) -> Result<Root<T>, Error> {
+        let mut first = true;
+        let mut blank = true;
+        loop {
+            let mark = self.src.mark();
+            let (start, empty) = match self.event(mark)? {
+                Event::Decl(decl) => {
+                    if !first {
+                        return Err(self.fail(
+                            mark,
+                            ErrorKind::Syntax,
+                            "the XML declaration must come first in the document",
+                        ));
+                    }
+                    let encoding = decl.encoding().and_then(Result::ok).map(|e| e.into_owned());
+                    if let Some(name) = encoding.filter(|e| !is_utf8_name(e)) {
+                        return Err(self.fail(
+                            mark,
+                            ErrorKind::Encoding,
+                            format!(
+                                "the XML declaration names encoding {name:?}; licscope reads \
+                                 UTF-8 only: convert the document (for example `iconv -f \
+                                 {name} -t UTF-8`)"
+                            ),
+                        ));
+                    }
+                    first = false;
+                    blank = false;
+                    continue;
+                }
+                Event::DocType(doctype) => {
+                    let is_html = doctype
+                        .trim_start()
+                        .get(..4)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("html"));
+                    return Err(if is_html {
+                        self.fail(mark, ErrorKind::UnexpectedDocument, HTML_PAGE)
+                    } else {
+                        self.fail(
+                            mark,
+                            ErrorKind::Unsupported,
+                            "a DOCTYPE declaration is refused: licscope never processes DTDs \
+                             or expands entities",
+                        )
+                    });
+                }
+                Event::Text(t) => {
+                    if !is_xml_whitespace(&t) {
+                        return Err(self.fail(
+                            mark,
+                            ErrorKind::Syntax,
+                            "expected the root element <mgmtResponse>, found text",
+                        ));
+                    }
+                    first = false;
+                    continue;
+                }
+                Event::Comment(_) | Event::PI(_) => {
+                    first = false;
+                    blank = false;
+                    continue;
+                }
+                Event::Eof => {
+                    return Err(if blank {
+                        Error::new(
+                            ErrorKind::Empty,
+                            "the input is empty or only whitespace, expected an XML document",
+                        )
+                    } else {
+                        self.fail(
+                            mark,
+                            ErrorKind::Eof,
+                            "unexpected end of input, expected the root element <mgmtResponse>",
+                        )
+                    });
+                }
+                Event::Start(e) => (e.into_owned(), false),
+                Event::Empty(e) => (e.into_owned(), true),
+                Event::End(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                    return Err(self.fail(
+                        mark,
+                        ErrorKind::Syntax,
+                        "expected the root element <mgmtResponse>, found character data",
+                    ));
+                }
+            };
+            return self.root(mark, &start, empty);
+        }
+    }
+
+    fn root<T: Record<'a>>(
+        &mut self,
+        mark: Mark,
+        start: &BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Root<T>, Error> {
+        let name = start.name();
+        let name = name.as_ref();
+        if name == "mgmtResponse" {
+            let mut envelope = MgmtResponse::new(Vec::new());
+            for attr in start.attributes() {
+                let attr = attr.map_err(|e| {
+                    self.fail(mark, ErrorKind::Syntax, format!("malformed attribute: {e}"))
+                        .with_path(|| "mgmtResponse".to_owned())
+                })?;
+                let slot = match attr.key.as_ref() {
+                    "responseType" => &mut envelope.response_type,
+                    "requestUrl" => &mut envelope.request_url,
+                    "rootUrl" => &mut envelope.root_url,
+                    _ => continue,
+                };
+                let value = attr
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|e| {
+                        self.fail(
+                            mark,
+                            ErrorKind::Syntax,
+                            format!("malformed attribute value: {e}"),
+                        )
+                        .with_path(|| format!("mgmtResponse.@{}", attr.key.as_ref()))
+                    })?;
+                *slot = Some(value.into_owned());
+            }
+            if empty {
+                self.finished = true;
+                self.epilogue()?;
+            }
+            return Ok(Root::Response(envelope));
+        }
+        if name == "errorDocument" {
+            let error = if empty {
+                ErrorDocument::default()
+            } else {
+                self.record::<ErrorDocument>(&|field| format!("errorDocument.{field}"), 1)?
+            };
+            self.finished = true;
+            self.epilogue()?;
+            return Ok(Root::Error(error));
+        }
+        Err(if name.eq_ignore_ascii_case("html") {
+            self.fail(mark, ErrorKind::UnexpectedDocument, HTML_PAGE)
+        } else {
+            self.fail(
+                mark,
+                ErrorKind::UnexpectedDocument,
+                format!(
+                    "expected the root element <mgmtResponse> (or <errorDocument>), found <{name}>"
+                ),
+            )
+        })
+    }
+
+    /// Reads the next record of the envelope, or checks the end of the document and returns
+    /// `None`.
+    fn next_record<T: Record<'a>>(&mut self) -> Result<Option<T>, Error> {
+        if self.finished {
+            return Ok(None);
+        }
+        let max_depth = self.limits.max_depth();
+        loop {
+            let mark = self.src.mark();
+            let index = self.records;
+            match self.event(mark)? {
+                Event::Start(e) => {
+                    if 2 > max_depth {
+                        return Err(self.too_deep(mark));
+                    }
+                    if e.name().as_ref() == T::NAME {
+                        self.count_record(mark)?;
+                        let path =
+                            |field: &str| format!("mgmtResponse.{}[{index}].{field}", T::NAME);
+                        return self.record(&path, 2).map(Some);
+                    }
+                    self.skip_subtree(2)?;
+                }
+                Event::Empty(e) => {
+                    if e.name().as_ref() == T::NAME {
+                        self.count_record(mark)?;
+                        return Ok(Some(T::default()));
+                    }
+                }
+                Event::End(_) => {
+                    self.finished = true;
+                    self.epilogue()?;
+                    return Ok(None);
+                }
+                Event::GeneralRef(r) => {
+                    let r = r.into_owned();
+                    self.resolve(mark, &r)?;
+                }
+                Event::Eof => return Err(self.unclosed(mark, "mgmtResponse")),
+                Event::Decl(_) | Event::DocType(_) => {
+                    return Err(self.misplaced(mark));
+                }
+                Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
+            }
+        }
+    }
+
+    fn count_record(&mut self, mark: Mark) -> Result<(), Error> {
+        self.records += 1;
+        if self.records > self.limits.max_records() {
+            return Err(self.fail(
+                mark,
+                ErrorKind::LimitExceeded,
+                format!(
+                    "the document holds more than the limit of {} records",
+                    self.limits.max_records()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads a record's fields up to its end tag. `depth` is the record element's depth.
+    fn record<T: Record<'a>>(
+        &mut self,
+        path: &dyn Fn(&str) -> String,
+        depth: u32,
+    ) -> Result<T, Error> {
+        let input = self.locator.input();
+        let mut record = T::default();
+        let mut seen = 0u64;
+        loop {
+            let mark = self.src.mark();
+            let (index, nil, empty) = match self.event(mark)? {
+                Event::Start(e) => match T::field_index(e.name().as_ref()) {
+                    Some(i) => (i, is_nil(&e), false),
+                    None => {
+                        self.skip_subtree(depth + 1)?;
+                        continue;
+                    }
+                },
+                Event::Empty(e) => match T::field_index(e.name().as_ref()) {
+                    Some(i) => (i, true, true),
+                    None => continue,
+                },
+                Event::End(_) => return Ok(record),
+                Event::GeneralRef(r) => {
+                    let r = r.into_owned();
+                    self.resolve(mark, &r)?;
+                    continue;
+                }
+                Event::Eof => return Err(self.unclosed(mark, T::NAME)),
+                Event::Decl(_) | Event::DocType(_) => return Err(self.misplaced(mark)),
+                Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => continue,
+            };
+            let field = T::FIELDS.get(index).copied().unwrap_or("?");
+            if index < 64 && seen & (1 << index) != 0 {
+                return Err(self
+                    .fail(
+                        mark,
+                        ErrorKind::DuplicateField,
+                        format!("<{field}> is given twice in one <{}>", T::NAME),
+                    )
+                    .with_path(|| path(field)));
+            }
+            seen |= 1u64.checked_shl(index as u32).unwrap_or(0);
+            if depth + 1 > self.limits.max_depth() {
+                return Err(self.too_deep(mark));
+            }
+            if empty {
+                continue;
+            }
+            let text_mark = self.src.mark();
+            let text = self
+                .text(input, field)
+                .map_err(|e| e.with_path(|| path(field)))?;
+            if nil || text.is_empty() {
+                continue;
+            }
+            record
+                .set(index, crate::model::Scalar::Text(text))
+                .map_err(|reason| {
+                    self.fail(text_mark, ErrorKind::InvalidValue, reason)
+                        .with_path(|| path(field))
+                })?;
+        }
+    }
+
+    /// Reads the character data of a field up to its end tag: text, CDATA and references,
+    /// with comments and processing instructions dropped.
+    fn text(&mut self, input: Option<&'a str>, field: &str) -> Result<Cow<'a, str>, Error> {
+        let mut acc: Cow<'a, str> = Cow::Borrowed("");
+        loop {
+            let mark = self.src.mark();
+            let limit = self.limits.max_string_bytes();
+            let piece: Cow<'a, str> = match self.event(mark)? {
+                Event::Text(t) => promote(input, t.xml10_content()),
+                Event::CData(c) => promote(input, c.xml10_content()),
+                Event::GeneralRef(r) => {
+                    let r = r.into_owned();
+                    Cow::Owned(self.resolve(mark, &r)?.to_string())
+                }
+                Event::End(_) => return Ok(acc),
+                Event::Comment(_) | Event::PI(_) => continue,
+                Event::Start(e) | Event::Empty(e) => {
+                    let child = e.name().as_ref().to_owned();
+                    return Err(self.fail(
+                        mark,
+                        ErrorKind::InvalidType,
+                        format!("expected text in <{field}>, found the element <{child}>"),
+                    ));
+                }
+                Event::Eof => return Err(self.unclosed(mark, field)),
+                Event::Decl(_) | Event::DocType(_) => return Err(self.misplaced(mark)),
+            };
+            if acc.len() + piece.len() > limit {
+                return Err(self.fail(
+                    mark,
+                    ErrorKind::LimitExceeded,
+                    format!("the text of <{field}> is longer than the limit of {limit} bytes"),
+                ));
+            }
+            if acc.is_empty() {
+                acc = piece;
+            } else {
+                acc.to_mut().push_str(&piece);
+            }
+        }
+    }
+
+    /// Skips the content of an element whose start tag was just read, at `depth`.
+    fn skip_subtree(&mut self, depth: u32) -> Result<(), Error> {
+        let mut open = 1u32;
+        loop {
+            let mark = self.src.mark();
+            match self.event(mark)? {
+                Event::Start(_) => {
+                    open += 1;
+                    // The element just opened sits at depth `depth + open - 1`.
+                    if depth + open - 1 > self.limits.max_depth() {
+                        return Err(self.too_deep(mark));
+                    }
+                }
+                Event::End(_) => {
+                    open -= 1;
+                    if open == 0 {
+                        return Ok(());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let r = r.into_owned();
+                    self.resolve(mark, &r)?;
+                }
+                Event::Eof => return Err(self.unclosed(mark, "an element")),
+                Event::Decl(_) | Event::DocType(_) => return Err(self.misplaced(mark)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Checks what follows the root element: whitespace, comments and processing instructions.
+    fn epilogue(&mut self) -> Result<(), Error> {
+        loop {
+            let mark = self.src.mark();
+            match self.event(mark)? {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if is_xml_whitespace(&t) => {}
+                _ => {
+                    return Err(self.fail(
+                        mark,
+                        ErrorKind::TrailingData,
+                        "expected the end of the document after the root element",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Resolves a reference: one of the five predefined entities or a character reference.
+    fn resolve(&self, mark: Mark, r: &BytesRef<'_>) -> Result<char, Error> {
+        let c = match &**r {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "apos" => Some('\''),
+            "quot" => Some('"'),
+            _ if r.is_char_ref() => r
+                .resolve_char_ref()
+                .ok()
+                .flatten()
+                .filter(|c| is_xml_char(*c)),
+            _ => {
+                return Err(self.fail(
+                    mark,
+                    ErrorKind::Syntax,
+                    format!(
+                        "unknown entity &{};: only the five predefined entities and character \
+                         references are allowed",
+                        &**r
+                    ),
+                ));
+            }
+        };
+        c.ok_or_else(|| {
+            self.fail(
+                mark,
+                ErrorKind::Syntax,
+                format!("&{}; is not a valid character reference", &**r),
+            )
+        })
+    }
+
+    fn unclosed(&self, mark: Mark, what: &str) -> Error {
+        self.fail(
+            mark,
+            ErrorKind::Eof,
+            format!("unexpected end of input: <{what}> is not closed"),
+        )
+    }
+
+    fn misplaced(&self, mark: Mark) -> Error {
+        self.fail(
+            mark,
+            ErrorKind::Syntax,
+            "an XML or DOCTYPE declaration may only start the document",
+        )
+    }
+
+    fn too_deep(&self, mark: Mark) -> Error {
+        self.fail(
+            mark,
+            ErrorKind::LimitExceeded,
+            format!(
+                "elements are nested deeper than the limit of {}",
+                self.limits.max_depth()
+            ),
+        )
+    }
+}
+
+const HTML_PAGE: &str = "this is an HTML page, not a Prime API response: Prime answers with its \
+                         login page when the session is not authenticated; check the credentials \
+                         and log in again";
+
+/// The kind and message for one of quick-xml's errors.
+fn describe(e: &quick_xml::Error) -> (ErrorKind, String) {
+    use quick_xml::errors::{IllFormedError, SyntaxError};
+    match e {
+        quick_xml::Error::Io(io) => (ErrorKind::Io, io.to_string()),
+        quick_xml::Error::Encoding(_) => (
+            ErrorKind::Encoding,
+            "invalid UTF-8 in the document (is it Latin-1 or another legacy encoding?)".to_owned(),
+        ),
+        quick_xml::Error::Syntax(
+            s @ (SyntaxError::UnclosedTag
+            | SyntaxError::UnclosedComment
+            | SyntaxError::UnclosedCData
+            | SyntaxError::UnclosedPI
+            | SyntaxError::UnclosedXmlDecl
+            | SyntaxError::UnclosedDoctype
+            | SyntaxError::UnclosedSingleQuotedAttributeValue
+            | SyntaxError::UnclosedDoubleQuotedAttributeValue),
+        ) => (ErrorKind::Eof, format!("unexpected end of input: {s}")),
+        quick_xml::Error::IllFormed(IllFormedError::MissingEndTag(name)) => (
+            ErrorKind::Eof,
+            format!("unexpected end of input: <{name}> is not closed"),
+        ),
+        quick_xml::Error::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => (
+            ErrorKind::Syntax,
+            format!("mismatched end tag: expected </{expected}>, found </{found}>"),
+        ),
+        quick_xml::Error::IllFormed(IllFormedError::UnmatchedEndTag(name)) => (
+            ErrorKind::Syntax,
+            format!("end tag </{name}> has no start tag"),
+        ),
+        other => (ErrorKind::Syntax, other.to_string()),
+    }
+}
+
+/// Borrows `text` from the input when it lies inside it (a slice source's text and CDATA
+/// events do), and copies it otherwise.
+fn promote<'a>(input: Option<&'a str>, text: Cow<'_, str>) -> Cow<'a, str> {
+    if let (Some(input), Cow::Borrowed(s)) = (input, &text) {
+        let base = input.as_ptr() as usize;
+        let start = s.as_ptr() as usize;
+        if let Some(offset) = start.checked_sub(base)
+            && let Some(borrowed) = input.get(offset..offset + s.len())
+            && borrowed.as_ptr() == s.as_ptr()
+        {
+            return Cow::Borrowed(borrowed);
+        }
+    }
+    Cow::Owned(text.into_owned())
+}
+
+fn is_nil(e: &BytesStart<'_>) -> bool {
+    if e.attributes_raw().trim().is_empty() {
+        return false;
+    }
+    e.attributes().with_checks(false).flatten().any(|a| {
+        a.key.local_name().as_ref() == "nil"
+            && a.key.prefix().is_some()
+            && matches!(a.value.trim(), "true" | "1")
+    })
+}
+
+fn is_xml_whitespace(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// `Char` of the XML 1.0 grammar: what a character reference may name.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn is_utf8_name(encoding: &str) -> bool {
+    ["utf-8", "utf8", "us-ascii", "ascii"]
+        .iter()
+        .any(|n| encoding.eq_ignore_ascii_case(n))
+}

@@ -1,0 +1,62 @@
+//! The convenience API: auto-detection, vendor errors, limits.
+
+use licscope_prime::{
+    ErrorKind, Limits, decode, decode_json, decode_xml, decode_xml_with, looks_like_xml,
+};
+
+const ERROR_XML: &str = "<errorDocument><httpResponseCode>503</httpResponseCode>\
+                         <message>Rate limit exceeded</message></errorDocument>";
+
+#[test]
+fn an_error_document_is_a_vendor_error_quoting_the_server() {
+    let err = decode_xml(ERROR_XML.as_bytes()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::VendorError);
+    assert!(
+        err.to_string().contains("HTTP 503: Rate limit exceeded"),
+        "{err}"
+    );
+    let json = br#"{"errorDocument": {"httpResponseCode": 401, "message": "Unauthorized"}}"#;
+    let err = decode_json(json).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::VendorError);
+    assert!(err.to_string().contains("HTTP 401: Unauthorized"), "{err}");
+}
+
+#[test]
+fn decode_tells_xml_from_json() {
+    assert!(looks_like_xml(b"\xEF\xBB\xBF \n<mgmtResponse/>"));
+    assert!(!looks_like_xml(b" {\"mgmtResponse\": null}"));
+    let xml =
+        decode(b"<mgmtResponse><licenseInfoDTO><name>A</name></licenseInfoDTO></mgmtResponse>");
+    let json = decode(br#"{"mgmtResponse": {"licenseInfoDTO": {"name": "A"}}}"#);
+    assert_eq!(xml.unwrap(), json.unwrap());
+}
+
+#[test]
+fn record_and_size_limits_have_their_own_kind() {
+    let two = b"<mgmtResponse><licenseInfoDTO/><licenseInfoDTO/></mgmtResponse>";
+    let err = decode_xml_with(two, &Limits::default().with_max_records(1)).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.column()),
+        (ErrorKind::LimitExceeded, Some(32))
+    );
+    assert!(decode_xml_with(two, &Limits::default().with_max_records(2)).is_ok());
+    let err = decode_xml_with(two, &Limits::default().with_max_input_bytes(10)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+    let json = br#"{"mgmtResponse": {"licenseInfoDTO": [{}, {}]}}"#;
+    let limits = Limits::default().with_max_records(1);
+    let err = licscope_prime::decode_json_with(json, &limits).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+}
+
+#[test]
+fn names_borrow_from_the_input_unless_escaped() {
+    use std::borrow::Cow;
+    let xml = b"<mgmtResponse><licenseInfoDTO><name>Plain</name></licenseInfoDTO>\
+                <licenseInfoDTO><name>A &amp; B</name></licenseInfoDTO></mgmtResponse>";
+    let r = decode_xml(xml).unwrap();
+    assert!(matches!(r.records[0].name, Some(Cow::Borrowed("Plain"))));
+    assert!(matches!(&r.records[1].name, Some(Cow::Owned(n)) if n == "A & B"));
+    let json = br#"{"mgmtResponse": {"licenseInfoDTO": [{"name": "Plain"}]}}"#;
+    let r = decode_json(json).unwrap();
+    assert!(matches!(r.records[0].name, Some(Cow::Borrowed("Plain"))));
+}

@@ -1,0 +1,136 @@
+//! Every case of `fixtures/prime/`, checked against its hand-written expectation, and the
+//! decoders checked against each other on it: slice and stream, fast and reference, model and
+//! its re-encodings.
+
+use licscope_fixtures::{Outcome, cases};
+use licscope_prime::{
+    Document, ErrorKind, LicenseInfo, XmlStream, error_to_json, error_to_xml, reference, to_json,
+    to_xml,
+};
+use serde_json::Value;
+
+use crate::decode_by_extension;
+
+fn is_xml(path: &std::path::Path) -> bool {
+    path.extension().is_none_or(|e| e != "json")
+}
+
+/// Streams an XML input and collects what the whole-document decoder would return.
+fn stream(input: &[u8]) -> Result<Vec<LicenseInfo<'static>>, licscope_prime::Error> {
+    XmlStream::<_, LicenseInfo<'static>>::new(input)?.collect()
+}
+
+#[test]
+fn valid_cases_decode_to_their_expected_model() {
+    let cases = cases("prime", Outcome::Valid);
+    assert!(cases.len() >= 42, "only {} valid cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.path.file_name().unwrap().to_string_lossy();
+        let document = match decode_by_extension(&case.path, &case.input) {
+            Ok(d) => d,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let got = serde_json::to_value(&document).expect("the model serializes");
+        let expected: Value = serde_json::from_str(case.expected.as_deref().unwrap()).unwrap();
+        if got != expected {
+            failures.push(format!("{name}:\n  got      {got}\n  expected {expected}"));
+            continue;
+        }
+        // The re-encoded model decodes back to the same model, in both formats.
+        let (xml, json) = match &document {
+            Document::Response(r) => (to_xml(r).expect("encodable"), to_json(r)),
+            Document::Error(e) => (error_to_xml(e).expect("encodable"), error_to_json(e)),
+            _ => unreachable!("a new document kind"),
+        };
+        let from_xml = licscope_prime::decode_xml_document(xml.as_bytes(), &Default::default());
+        if from_xml.as_ref().ok() != Some(&document) {
+            failures.push(format!("{name}: XML round trip gave {from_xml:?}\n{xml}"));
+        }
+        let from_json = licscope_prime::decode_json_document(json.as_bytes(), &Default::default());
+        if from_json.as_ref().ok() != Some(&document) {
+            failures.push(format!(
+                "{name}: JSON round trip gave {from_json:?}\n{json}"
+            ));
+        }
+        if is_xml(&case.path) {
+            // The reference decoder agrees.
+            match reference::decode_xml(&case.input) {
+                Ok(r) if r == document => {}
+                other => failures.push(format!("{name}: reference decoder gave {other:?}")),
+            }
+            // The streaming decoder yields the same records.
+            if let Document::Response(r) = &document {
+                match stream(&case.input) {
+                    Ok(records) if records == r.records => {}
+                    other => failures.push(format!("{name}: stream gave {other:?}")),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn invalid_cases_fail_with_their_expected_error() {
+    let cases = cases("prime", Outcome::Invalid);
+    assert!(cases.len() >= 40, "only {} invalid cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.path.file_name().unwrap().to_string_lossy();
+        let expected = case.expected_error();
+        let err = match decode_by_extension(&case.path, &case.input) {
+            Ok(d) => {
+                failures.push(format!("{name}: accepted as {d:?}"));
+                continue;
+            }
+            Err(e) => e,
+        };
+        let got = (
+            err.kind().as_str().to_owned(),
+            err.line(),
+            err.column(),
+            err.path().map(str::to_owned),
+        );
+        let want = (
+            expected.kind.clone(),
+            expected.line,
+            expected.column,
+            expected.path.clone(),
+        );
+        if got != want {
+            failures.push(format!("{name}: got {got:?}, expected {want:?} ({err})"));
+        }
+        if let Some(needle) = &expected.contains
+            && !err.to_string().contains(needle.as_str())
+        {
+            failures.push(format!("{name}: {err} does not say {needle:?}"));
+        }
+        if is_xml(&case.path) {
+            // The streaming decoder fails the same way, at the same place. Only invalid UTF-8
+            // differs by design: a stream cannot check it up front, so it reports it at the
+            // start of the event holding the bad byte.
+            match stream(&case.input) {
+                Err(e) if e == err => {}
+                Err(e)
+                    if e.kind() == ErrorKind::Encoding
+                        && err.kind() == ErrorKind::Encoding
+                        && e.offset() <= err.offset() => {}
+                other => failures.push(format!("{name}: stream gave {other:?}, not {err:?}")),
+            }
+            // The reference decoder refuses it too, except where the only fault is one of
+            // licscope's limits, which roxmltree does not share.
+            if err.kind() != ErrorKind::LimitExceeded
+                && let Ok(d) = reference::decode_xml(&case.input)
+            {
+                failures.push(format!(
+                    "{name}: the reference decoder accepted it as {d:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,24 @@
+//! Raw bytes into the streaming Prime XML decoder, read through a tiny buffer so that every
+//! event crosses buffer boundaries; it must agree with the whole-document decoder.
+#![no_main]
+
+use std::io::BufReader;
+
+use libfuzzer_sys::fuzz_target;
+use licscope_prime::{ErrorKind, LicenseInfo, XmlStream, decode_xml};
+
+fuzz_target!(|data: &[u8]| {
+    let reader = BufReader::with_capacity(7, data);
+    let streamed: Result<Vec<LicenseInfo<'static>>, _> =
+        XmlStream::new(reader).and_then(|s| s.collect());
+    let whole = decode_xml(data).map(|r| r.records);
+    match (&streamed, &whole) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) if a == b => {}
+        // A stream cannot check UTF-8 up front; it reports it at the start of the event.
+        (Err(a), Err(b)) if a.kind() == ErrorKind::Encoding && b.kind() == ErrorKind::Encoding => {}
+        // The input-size limit applies to whole documents only.
+        (Ok(_), Err(b)) if b.kind() == ErrorKind::LimitExceeded => {}
+        _ => panic!("stream {streamed:?} and whole document {whole:?} disagree"),
+    }
+});
