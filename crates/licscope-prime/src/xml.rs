@@ -474,16 +474,12 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                     "rootUrl" => &mut envelope.root_url,
                     _ => continue,
                 };
+                let path = || format!("mgmtResponse.@{}", attr.key.as_ref());
                 let value = attr
                     .normalized_value(XmlVersion::Implicit1_0)
-                    .map_err(|e| {
-                        self.fail(
-                            mark,
-                            ErrorKind::Syntax,
-                            format!("malformed attribute value: {e}"),
-                        )
-                        .with_path(|| format!("mgmtResponse.@{}", attr.key.as_ref()))
-                    })?;
+                    .map_err(|e| format!("malformed attribute value: {e}"))
+                    .and_then(|v| check_chars(&v).map(|()| v))
+                    .map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason).with_path(path))?;
                 *slot = Some(value.into_owned());
             }
             if empty {
@@ -653,6 +649,8 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
             let piece: Cow<'a, str> = match self.event(mark)? {
                 Event::Text(t) => promote(input, t.xml10_content()),
                 Event::CData(c) => promote(input, c.xml10_content()),
+                // quick-xml does not check character ranges; the text a record keeps must be
+                // XML, so that it can be written back.
                 Event::GeneralRef(r) => {
                     let r = r.into_owned();
                     Cow::Owned(self.resolve(mark, &r)?.to_string())
@@ -670,6 +668,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                 Event::Eof => return Err(self.unclosed(mark, field)),
                 Event::Decl(_) | Event::DocType(_) => return Err(self.misplaced(mark)),
             };
+            check_chars(&piece).map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason))?;
             if acc.len() + piece.len() > limit {
                 return Err(self.fail(
                     mark,
@@ -860,6 +859,22 @@ fn is_nil(e: &BytesStart<'_>) -> bool {
             && a.key.prefix().is_some()
             && matches!(a.value.trim(), "true" | "1")
     })
+}
+
+/// Checks that `s` holds only characters XML 1.0 allows; quick-xml leaves this to its users.
+fn check_chars(s: &str) -> Result<(), String> {
+    // Fast path: no control character, and no 0xEF lead byte that could start U+FFFE or U+FFFF.
+    let suspicious = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0xEF;
+    if !s.as_bytes().iter().any(suspicious) {
+        return Ok(());
+    }
+    match s.chars().find(|c| !is_xml_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "character U+{:04X} is not allowed in XML 1.0",
+            c as u32
+        )),
+    }
 }
 
 fn is_xml_whitespace(s: &str) -> bool {
