@@ -26,6 +26,9 @@ pub enum Outcome {
     Valid,
     /// Cases under `invalid/`: each input has `NAME.error.txt`.
     Invalid,
+    /// Cases under `vendor-error/`: the vendor's own error document (well formed, but not the
+    /// requested data); each input has `NAME.expected.json`, the decoded error document.
+    VendorError,
 }
 
 /// One fixture case.
@@ -80,6 +83,7 @@ pub fn cases(source: &str, outcome: Outcome) -> Vec<Case> {
     let dir = root().join(source).join(match outcome {
         Outcome::Valid => "valid",
         Outcome::Invalid => "invalid",
+        Outcome::VendorError => "vendor-error",
     });
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -99,7 +103,7 @@ pub fn cases(source: &str, outcome: Outcome) -> Vec<Case> {
                 .map_or(file, |(stem, _)| stem)
                 .to_owned();
             let expected_path = dir.join(match outcome {
-                Outcome::Valid => format!("{name}.expected.json"),
+                Outcome::Valid | Outcome::VendorError => format!("{name}.expected.json"),
                 Outcome::Invalid => format!("{name}.error.txt"),
             });
             let expected = fs::read_to_string(&expected_path)

@@ -6,8 +6,11 @@ use serde_json::Value;
 
 #[test]
 fn valid_cases_decode_to_their_expected_model() {
-    let cases = cases("a360", Outcome::Valid);
-    assert!(cases.len() >= 25, "only {} valid cases", cases.len());
+    let valid = cases("a360", Outcome::Valid);
+    assert!(valid.len() >= 25, "only {} valid cases", valid.len());
+    let vendor_errors = cases("a360", Outcome::VendorError);
+    assert!(!vendor_errors.is_empty());
+    let cases: Vec<_> = valid.into_iter().chain(vendor_errors).collect();
     let mut failures = Vec::new();
     for case in &cases {
         let response = match decode_response(&case.input) {

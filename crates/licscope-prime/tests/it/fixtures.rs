@@ -22,8 +22,11 @@ fn stream(input: &[u8]) -> Result<Vec<LicenseInfo<'static>>, licscope_prime::Err
 
 #[test]
 fn valid_cases_decode_to_their_expected_model() {
-    let cases = cases("prime", Outcome::Valid);
-    assert!(cases.len() >= 42, "only {} valid cases", cases.len());
+    let valid = cases("prime", Outcome::Valid);
+    assert!(valid.len() >= 42, "only {} valid cases", valid.len());
+    let vendor_errors = cases("prime", Outcome::VendorError);
+    assert!(!vendor_errors.is_empty());
+    let cases: Vec<_> = valid.into_iter().chain(vendor_errors).collect();
     let mut failures = Vec::new();
     for case in &cases {
         let name = case.path.file_name().unwrap().to_string_lossy();
