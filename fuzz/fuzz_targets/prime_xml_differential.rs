@@ -3,31 +3,27 @@
 //!
 //! Deliberate differences, documented in `fuzz/README.md`: licscope refuses every DOCTYPE
 //! (roxmltree accepts an empty one) and has its own limits; quick-xml does not check some
-//! well-formedness rules that roxmltree does (character ranges, name syntax, `--` in comments,
-//! namespace prefixes), so a document the reference refuses for one of those reasons may be
-//! accepted by the fast decoder.
+//! well-formedness rules that roxmltree does (name syntax, namespace prefixes, characters in
+//! tags of skipped elements), so a document the reference refuses for one of those reasons may
+//! be accepted by the fast decoder.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use licscope_prime::{ErrorKind, LicenseInfo, Limits, decode_xml_document, reference};
 
-/// roxmltree's messages for the rules quick-xml leaves unchecked.
+/// roxmltree's messages for the rules quick-xml leaves unchecked, in lower case.
 const UNCHECKED_BY_QUICK_XML: &[&str] = &[
-    "invalid character",
     "invalid name",
-    "comment",
     "unknown namespace prefix",
     "namespace",
     "invalid attribute",
-    "a non-XML character",
+    "a non-xml character",
     "'<' is not allowed",
-    "invalid char",
-    "']]>' is not allowed",
+    "]]>",
     "unexpected character",
     "xml declaration",
-    "expected",
-    "processing instruction",
     "duplicated attribute",
+    "expected",
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -353,12 +353,25 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
     }
 
     /// Reads the next event, turning quick-xml's errors into ours at `mark`.
+    ///
+    /// Character data, comments and processing instructions are checked for characters XML 1.0
+    /// forbids, which quick-xml does not check; element names and the attributes of skipped
+    /// elements are left to quick-xml.
     fn event(&mut self, mark: Mark) -> Result<Event<'_>, Error> {
         let locator = self.locator;
-        self.src.next().map_err(|e| {
+        let event = self.src.next().map_err(|e| {
             let (kind, reason) = describe(&e);
             locator.error(mark, kind, reason)
-        })
+        })?;
+        let content: &str = match &event {
+            Event::Text(t) => t,
+            Event::CData(c) => c,
+            Event::Comment(c) => c,
+            Event::PI(p) => p,
+            _ => "",
+        };
+        check_chars(content).map_err(|reason| locator.error(mark, ErrorKind::Syntax, reason))?;
+        Ok(event)
     }
 
     /// Reads up to the root element's start tag and its attributes; for an `errorDocument`,
@@ -649,8 +662,6 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
             let piece: Cow<'a, str> = match self.event(mark)? {
                 Event::Text(t) => promote(input, t.xml10_content()),
                 Event::CData(c) => promote(input, c.xml10_content()),
-                // quick-xml does not check character ranges; the text a record keeps must be
-                // XML, so that it can be written back.
                 Event::GeneralRef(r) => {
                     let r = r.into_owned();
                     Cow::Owned(self.resolve(mark, &r)?.to_string())
@@ -668,7 +679,6 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                 Event::Eof => return Err(self.unclosed(mark, field)),
                 Event::Decl(_) | Event::DocType(_) => return Err(self.misplaced(mark)),
             };
-            check_chars(&piece).map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason))?;
             if acc.len() + piece.len() > limit {
                 return Err(self.fail(
                     mark,
