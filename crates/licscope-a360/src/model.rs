@@ -21,10 +21,10 @@ pub struct LicenseDetails {
     #[serde(rename = "type", default)]
     pub license_type: Option<LicenseType>,
     /// `installationDate`, with the offset it was written in.
-    #[serde(default, with = "timestamp")]
+    #[serde(default, with = "licscope_syntax::serde_rfc3339::option")]
     pub installation_date: Option<OffsetDateTime>,
     /// `expirationDate`, with the offset it was written in.
-    #[serde(default, with = "timestamp")]
+    #[serde(default, with = "licscope_syntax::serde_rfc3339::option")]
     pub expiration_date: Option<OffsetDateTime>,
     /// `failSafeStatus`.
     #[serde(default)]
@@ -285,36 +285,4 @@ pub enum Response {
     License(LicenseDetails),
     /// The Control Room's error body.
     Error(ApiError),
-}
-
-/// Serde support for optional RFC 3339 timestamps, through the same codec as the decoder.
-mod timestamp {
-    use licscope_syntax::{format_rfc3339, parse_rfc3339};
-    use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
-    use time::OffsetDateTime;
-
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<OffsetDateTime>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            None => s.serialize_none(),
-            Some(v) => {
-                let mut text = String::with_capacity(35);
-                format_rfc3339(*v, &mut text).map_err(S::Error::custom)?;
-                s.serialize_str(&text)
-            }
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<OffsetDateTime>, D::Error> {
-        match Option::<std::borrow::Cow<'de, str>>::deserialize(d)? {
-            None => Ok(None),
-            Some(text) => parse_rfc3339(&text).map(Some).map_err(|reason| {
-                D::Error::custom(format!("invalid timestamp {text:?}: {reason}"))
-            }),
-        }
-    }
 }

@@ -54,7 +54,7 @@ pub use encoding::{reject_wide_encoding, utf8_without_bom};
 pub use error::{Error, ErrorKind};
 pub use json::{JsonKind, JsonReader, parse_integer};
 pub use limits::Limits;
-pub use rfc3339::{format_rfc3339, parse_rfc3339};
+pub use rfc3339::{format_rfc3339, parse_rfc3339, serde_rfc3339};
 
 #[doc(hidden)]
 pub use serde as __serde;

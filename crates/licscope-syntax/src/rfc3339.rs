@@ -152,6 +152,73 @@ pub fn format_rfc3339(value: OffsetDateTime, out: &mut String) -> Result<(), Str
     Ok(())
 }
 
+/// Serde support for RFC 3339 timestamps through [`parse_rfc3339`] and [`format_rfc3339`]:
+/// `#[serde(with = "licscope_syntax::serde_rfc3339")]` on an `OffsetDateTime`, or
+/// `#[serde(with = "licscope_syntax::serde_rfc3339::option")]` on an `Option<OffsetDateTime>`
+/// (`null` for `None`).
+pub mod serde_rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
+    use time::OffsetDateTime;
+
+    use super::{format_rfc3339, parse_rfc3339};
+
+    /// Writes `value` as an RFC 3339 string.
+    ///
+    /// # Errors
+    ///
+    /// When the value cannot be written in RFC 3339 (see [`format_rfc3339`]).
+    pub fn serialize<S: Serializer>(value: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::with_capacity(35);
+        format_rfc3339(*value, &mut text).map_err(S::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    /// Reads an RFC 3339 string.
+    ///
+    /// # Errors
+    ///
+    /// When the value is not a string or not a valid timestamp.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        parse_rfc3339(&text)
+            .map_err(|reason| D::Error::custom(format!("invalid timestamp {text:?}: {reason}")))
+    }
+
+    /// The same for `Option<OffsetDateTime>`, with `null` for `None`.
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::OffsetDateTime;
+
+        /// Writes `value` as an RFC 3339 string, or `null`.
+        ///
+        /// # Errors
+        ///
+        /// When the value cannot be written in RFC 3339.
+        pub fn serialize<S: Serializer>(
+            value: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                None => s.serialize_none(),
+                Some(v) => super::serialize(v, s),
+            }
+        }
+
+        /// Reads an RFC 3339 string or `null`.
+        ///
+        /// # Errors
+        ///
+        /// When the value is neither `null` nor a valid timestamp string.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrapped(#[serde(with = "super")] OffsetDateTime);
+            Ok(Option::<Wrapped>::deserialize(d)?.map(|Wrapped(v)| v))
+        }
+    }
+}
+
 struct Cursor<'a> {
     b: &'a [u8],
     pos: usize,

@@ -1,0 +1,115 @@
+//! Source detection: which API a payload came from.
+
+use licscope_a360::LicenseDetails;
+use licscope_prime::{LicenseResponse, Limits};
+use licscope_syntax::{Error, ErrorKind};
+
+use crate::record::{LicenseRecord, Source};
+use crate::rules::{Policy, from_automation360, from_cisco_prime};
+
+/// Which decoder to use for an input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SourceHint {
+    /// Detect it from the payload.
+    #[default]
+    Auto,
+    /// Automation 360 license details (JSON).
+    Automation360,
+    /// Cisco Prime license info (XML or JSON).
+    CiscoPrime,
+}
+
+/// A decoded vendor payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decoded<'a> {
+    /// Automation 360 license details.
+    Automation360(LicenseDetails),
+    /// A Cisco Prime license-info response.
+    CiscoPrime(LicenseResponse<'a>),
+}
+
+impl Decoded<'_> {
+    /// The API the payload came from.
+    pub fn source(&self) -> Source {
+        match self {
+            Decoded::Automation360(_) => Source::Automation360,
+            Decoded::CiscoPrime(_) => Source::CiscoPrime,
+        }
+    }
+
+    /// Evaluates the payload into records.
+    pub fn normalize(&self, origin: Option<&str>, policy: &Policy) -> Vec<LicenseRecord> {
+        match self {
+            Decoded::Automation360(d) => vec![from_automation360(d, origin, policy)],
+            Decoded::CiscoPrime(r) => from_cisco_prime(r, origin, policy),
+        }
+    }
+}
+
+const EXPECTED: &str = "expected Cisco Prime license info (an XML <mgmtResponse> or a JSON \
+                        object with a \"mgmtResponse\" key) or Automation 360 license details (a \
+                        JSON object with keys such as \"type\" and \"expirationDate\")";
+
+/// Decodes `input` as the API `hint` names, or detects it: XML is Cisco Prime; a JSON object
+/// with a `mgmtResponse` (or `errorDocument`) key is Cisco Prime; one with the license-details
+/// keys is Automation 360.
+///
+/// # Errors
+///
+/// The decoder's error; a vendor error document (Prime's `errorDocument`, the Control Room's
+/// `{"code", "message"}`) is an error of kind [`ErrorKind::VendorError`] quoting the vendor's
+/// message; anything else is an error of kind [`ErrorKind::UnexpectedDocument`] that names the
+/// APIs licscope reads.
+pub fn decode(input: &[u8], hint: SourceHint) -> Result<Decoded<'_>, Error> {
+    match hint {
+        SourceHint::Automation360 => licscope_a360::decode(input).map(Decoded::Automation360),
+        SourceHint::CiscoPrime => licscope_prime::decode(input).map(Decoded::CiscoPrime),
+        SourceHint::Auto if licscope_prime::looks_like_xml(input) => {
+            licscope_prime::decode_xml_with(input, &Limits::default()).map(Decoded::CiscoPrime)
+        }
+        SourceHint::Auto => match licscope_prime::decode_json(input) {
+            Err(e) if is_not_this_api(&e) => match licscope_a360::decode(input) {
+                Err(e) if is_not_this_api(&e) => Err(Error::new(
+                    ErrorKind::UnexpectedDocument,
+                    format!("{EXPECTED}; found {}", found(&e)),
+                )
+                .at_position(0, 1, 1)),
+                other => other.map(Decoded::Automation360),
+            },
+            other => other.map(Decoded::CiscoPrime),
+        },
+    }
+}
+
+/// Decodes and evaluates `input` in one call.
+///
+/// # Errors
+///
+/// As [`decode`].
+pub fn normalize(
+    input: &[u8],
+    hint: SourceHint,
+    origin: Option<&str>,
+    policy: &Policy,
+) -> Result<Vec<LicenseRecord>, Error> {
+    decode(input, hint).map(|d| d.normalize(origin, policy))
+}
+
+/// Whether a decoder refused the document as a whole because it is another kind of document.
+fn is_not_this_api(e: &Error) -> bool {
+    e.path().is_none()
+        && matches!(
+            e.kind(),
+            ErrorKind::UnexpectedDocument | ErrorKind::InvalidType
+        )
+}
+
+/// What the document turned out to be, from a decoder's refusal.
+fn found(e: &Error) -> String {
+    match e.reason().rsplit_once(", found ") {
+        Some((_, found)) => found.to_owned(),
+        None => "neither".to_owned(),
+    }
+}

@@ -1,0 +1,111 @@
+//! The published JSON Schema validates real output, with a real validator (boon).
+
+use licscope_fixtures::{Outcome, cases};
+use licscope_normalize::{Policy, SourceHint, json_schema, normalize};
+use serde_json::Value;
+
+use crate::at;
+
+/// A validator for the record schema, with `format` assertions on.
+pub(crate) struct Validator {
+    schemas: boon::Schemas,
+    index: boon::SchemaIndex,
+}
+
+impl Validator {
+    pub(crate) fn new() -> Validator {
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.enable_format_assertions();
+        compiler
+            .add_resource("licscope-record.json", json_schema())
+            .expect("the schema is a resource");
+        let index = compiler
+            .compile("licscope-record.json", &mut schemas)
+            .unwrap_or_else(|e| panic!("the schema compiles: {e:#}"));
+        Validator { schemas, index }
+    }
+
+    pub(crate) fn check(&self, record: &Value) -> Result<(), String> {
+        self.schemas
+            .validate(record, self.index)
+            .map_err(|e| format!("{e:#}"))
+    }
+}
+
+#[test]
+fn the_schema_is_draft_2020_12_with_the_record_fields_in_order() {
+    let schema = json_schema();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let props: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(props.len(), 11, "{props:?}");
+    for field in [
+        "source",
+        "origin",
+        "feature",
+        "status",
+        "severity",
+        "expires_at",
+        "days_to_expiry",
+        "usage",
+        "flags",
+        "vendor",
+        "as_of",
+    ] {
+        assert!(props.contains(&field), "{field} missing from {props:?}");
+    }
+}
+
+#[test]
+fn every_fixture_record_validates_against_the_schema() {
+    let validator = Validator::new();
+    let policy = Policy::new(at("2026-11-23T12:00:00Z"));
+    let mut checked = 0;
+    for dir in ["a360", "prime"] {
+        for case in cases(dir, Outcome::Valid) {
+            let records = normalize(&case.input, SourceHint::Auto, Some("fixture"), &policy)
+                .unwrap_or_else(|e| panic!("{}: {e}", case.path.display()));
+            for record in records {
+                let json = serde_json::to_value(&record).unwrap();
+                validator
+                    .check(&json)
+                    .unwrap_or_else(|e| panic!("{}: {e}\n{json}", case.path.display()));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} records");
+}
+
+#[test]
+fn the_validator_rejects_a_broken_record() {
+    let validator = Validator::new();
+    let policy = Policy::new(at("2026-11-23T12:00:00Z"));
+    let record = normalize(
+        b"<mgmtResponse><licenseInfoDTO><name>A</name></licenseInfoDTO></mgmtResponse>",
+        SourceHint::Auto,
+        None,
+        &policy,
+    )
+    .unwrap()
+    .remove(0);
+    let good = serde_json::to_value(&record).unwrap();
+    assert!(validator.check(&good).is_ok());
+    for (field, bad) in [
+        ("status", Value::from("fine")),
+        ("as_of", Value::from("yesterday")),
+        ("flags", Value::from("none")),
+    ] {
+        let mut broken = good.clone();
+        broken[field] = bad;
+        assert!(validator.check(&broken).is_err(), "{field} was accepted");
+    }
+}
