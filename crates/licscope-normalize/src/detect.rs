@@ -31,6 +31,14 @@ pub enum Decoded<'a> {
 }
 
 impl Decoded<'_> {
+    /// Detaches the model from the input it borrows from.
+    pub fn into_owned(self) -> Decoded<'static> {
+        match self {
+            Decoded::Automation360(d) => Decoded::Automation360(d),
+            Decoded::CiscoPrime(r) => Decoded::CiscoPrime(r.into_owned()),
+        }
+    }
+
     /// The API the payload came from.
     pub fn source(&self) -> Source {
         match self {

@@ -223,6 +223,18 @@ impl<T> MgmtResponse<T> {
     }
 }
 
+impl MgmtResponse<LicenseInfo<'_>> {
+    /// Detaches the records from the input they borrow from.
+    pub fn into_owned(self) -> MgmtResponse<LicenseInfo<'static>> {
+        MgmtResponse {
+            response_type: self.response_type,
+            request_url: self.request_url,
+            root_url: self.root_url,
+            records: self.records.into_iter().map(LicenseInfo::into_owned).collect(),
+        }
+    }
+}
+
 /// The `errorDocument` Prime returns instead of `mgmtResponse` when a request fails.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
