@@ -49,7 +49,10 @@ pub(crate) fn expand(args: &[String]) -> Vec<Input> {
             continue;
         }
         let path = PathBuf::from(arg);
-        let listed = path.is_dir().then(|| fs::read_dir(&path)).and_then(Result::ok);
+        let listed = path
+            .is_dir()
+            .then(|| fs::read_dir(&path))
+            .and_then(Result::ok);
         match listed {
             Some(entries) => {
                 let mut files: Vec<PathBuf> = entries
@@ -85,7 +88,10 @@ fn is_payload(path: &Path) -> bool {
 pub(crate) fn error_line(name: &str, error: &Error) -> String {
     match (error.line(), error.column()) {
         (Some(line), Some(column)) => {
-            format!("licscope: error: {name}:{line}:{column}: {}", error.message())
+            format!(
+                "licscope: error: {name}:{line}:{column}: {}",
+                error.message()
+            )
         }
         _ => format!("licscope: error: {name}: {}", error.message()),
     }
@@ -103,9 +109,9 @@ pub(crate) fn write_output(path: Option<&Path>, text: &str) -> io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output path names no file"))?;
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "the output path names no file")
+    })?;
     let temporary = dir.join(format!(
         ".{}.tmp{}",
         name.to_string_lossy(),

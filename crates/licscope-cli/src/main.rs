@@ -130,7 +130,9 @@ fn normalize(args: &EvalArgs) -> u8 {
 fn reject_duplicate_series(outcomes: &mut [Outcome]) {
     let mut seen = HashSet::new();
     for outcome in outcomes {
-        let Ok(records) = &outcome.result else { continue };
+        let Ok(records) = &outcome.result else {
+            continue;
+        };
         let mut mine = HashSet::new();
         let clash = records
             .iter()
@@ -212,7 +214,8 @@ fn finish(output: Option<&std::path::Path>, text: &str, code: u8, io_error_code:
     match write_output(output, text) {
         Ok(()) => code,
         Err(e) => {
-            let name = output.map_or_else(|| "standard output".to_owned(), |p| p.display().to_string());
+            let name =
+                output.map_or_else(|| "standard output".to_owned(), |p| p.display().to_string());
             eprintln!("licscope: error: {name}: {e}");
             io_error_code
         }

@@ -28,29 +28,42 @@ pub(crate) fn ndjson(records: &[LicenseRecord]) -> String {
 /// Aligned columns for people, worst first (then soonest expiry, then input order).
 pub(crate) fn table(records: &[LicenseRecord]) -> String {
     let mut sorted: Vec<&LicenseRecord> = records.iter().collect();
-    sorted.sort_by_key(|r| (std::cmp::Reverse(r.severity.rank()), r.days_to_expiry.unwrap_or(i64::MAX)));
-    let header = ["SEVERITY", "STATUS", "DAYS", "SOURCE", "ORIGIN", "FEATURE", "USAGE", "FLAGS"];
+    sorted.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(r.severity.rank()),
+            r.days_to_expiry.unwrap_or(i64::MAX),
+        )
+    });
+    let header = [
+        "SEVERITY", "STATUS", "DAYS", "SOURCE", "ORIGIN", "FEATURE", "USAGE", "FLAGS",
+    ];
     let rows: Vec<[String; 8]> = sorted
         .iter()
         .map(|r| {
             [
                 r.severity.as_str().to_owned(),
                 r.status.as_str().to_owned(),
-                r.days_to_expiry.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                r.days_to_expiry
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 r.source.as_str().to_owned(),
                 r.origin.clone().unwrap_or_else(|| "-".to_owned()),
                 r.feature.clone().unwrap_or_else(|| "-".to_owned()),
                 r.usage.map_or_else(
                     || "-".to_owned(),
                     |u| {
-                        let n = |v: Option<i64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+                        let n =
+                            |v: Option<i64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
                         format!("{}/{}", n(u.used), n(u.limit))
                     },
                 ),
                 if r.flags.is_empty() {
                     "-".to_owned()
                 } else {
-                    r.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+                    r.flags
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 },
             ]
         })
@@ -96,7 +109,10 @@ pub(crate) fn prometheus(records: &[LicenseRecord], inputs_failed: usize) -> Str
         "When the license expires, as a Unix timestamp in seconds.",
         &mut records.iter().filter_map(|r| {
             let e = r.expires_at?;
-            Some((labels(r), e.unix_timestamp() as f64 + f64::from(e.nanosecond()) / 1e9))
+            Some((
+                labels(r),
+                e.unix_timestamp() as f64 + f64::from(e.nanosecond()) / 1e9,
+            ))
         }),
     );
     family(
@@ -113,12 +129,16 @@ pub(crate) fn prometheus(records: &[LicenseRecord], inputs_failed: usize) -> Str
     family(
         "licscope_license_devices_used",
         "Devices counted against the license.",
-        &mut records.iter().filter_map(|r| Some((labels(r), r.usage?.used? as f64))),
+        &mut records
+            .iter()
+            .filter_map(|r| Some((labels(r), r.usage?.used? as f64))),
     );
     family(
         "licscope_license_devices_remaining",
         "Devices that may still be added within the license.",
-        &mut records.iter().filter_map(|r| Some((labels(r), r.usage?.remaining? as f64))),
+        &mut records
+            .iter()
+            .filter_map(|r| Some((labels(r), r.usage?.remaining? as f64))),
     );
     family(
         "licscope_license_status",
@@ -126,16 +146,24 @@ pub(crate) fn prometheus(records: &[LicenseRecord], inputs_failed: usize) -> Str
         &mut records.iter().flat_map(|r| {
             let base = labels(r);
             Status::ALL.into_iter().map(move |s| {
-                (format!("{base},status=\"{}\"", s.as_str()), f64::from(u8::from(s == r.status)))
+                (
+                    format!("{base},status=\"{}\"", s.as_str()),
+                    f64::from(u8::from(s == r.status)),
+                )
             })
         }),
     );
     family(
         "licscope_license_severity",
         "The license severity as a Nagios code: 0 ok, 1 warning, 2 critical, 3 unknown.",
-        &mut records.iter().map(|r| (labels(r), f64::from(r.severity.nagios_code()))),
+        &mut records
+            .iter()
+            .map(|r| (labels(r), f64::from(r.severity.nagios_code()))),
     );
-    let _ = writeln!(out, "# HELP licscope_inputs_failed Inputs that could not be read or decoded.");
+    let _ = writeln!(
+        out,
+        "# HELP licscope_inputs_failed Inputs that could not be read or decoded."
+    );
     let _ = writeln!(out, "# TYPE licscope_inputs_failed gauge");
     let _ = writeln!(out, "licscope_inputs_failed {inputs_failed}");
     out
@@ -161,7 +189,10 @@ fn labels(r: &LicenseRecord) -> String {
 }
 
 fn escape_label(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// A sample value as Prometheus (and Go's `ParseFloat`) reads it.
@@ -202,15 +233,33 @@ pub(crate) fn nagios(
     };
     if !failures.is_empty() {
         let n = failures.len();
-        let _ = write!(summary, "; {n} input{} failed", if n == 1 { "" } else { "s" });
+        let _ = write!(
+            summary,
+            "; {n} input{} failed",
+            if n == 1 { "" } else { "s" }
+        );
     }
-    let mut worst: Vec<&LicenseRecord> = records.iter().filter(|r| r.severity != Severity::Ok).collect();
-    worst.sort_by_key(|r| (std::cmp::Reverse(r.severity.rank()), r.days_to_expiry.unwrap_or(i64::MAX)));
+    let mut worst: Vec<&LicenseRecord> = records
+        .iter()
+        .filter(|r| r.severity != Severity::Ok)
+        .collect();
+    worst.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(r.severity.rank()),
+            r.days_to_expiry.unwrap_or(i64::MAX),
+        )
+    });
     if !worst.is_empty() {
         let shown: Vec<String> = worst
             .iter()
             .take(3)
-            .map(|r| format!("{} {}", r.feature.as_deref().unwrap_or("(unnamed)"), describe(r)))
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.feature.as_deref().unwrap_or("(unnamed)"),
+                    describe(r)
+                )
+            })
             .collect();
         let _ = write!(summary, ": {}", shown.join(", "));
         if worst.len() > 3 {
@@ -222,8 +271,14 @@ pub(crate) fn nagios(
         .map(|r| {
             let (source, origin, feature) = series_key(r);
             let label = format!("{source}:{origin}:{feature}").replace('\'', "''");
-            let value = r.days_to_expiry.map_or_else(|| "U".to_owned(), |d| d.to_string());
-            format!("'{label}'={value};@~:{};@~:{}", policy.warn_days(), policy.crit_days())
+            let value = r
+                .days_to_expiry
+                .map_or_else(|| "U".to_owned(), |d| d.to_string());
+            format!(
+                "'{label}'={value};@~:{};@~:{}",
+                policy.warn_days(),
+                policy.crit_days()
+            )
         })
         .collect();
     let mut out = format!("LICENSES {} - {summary}", state_name(state));
@@ -267,7 +322,8 @@ fn describe(r: &LicenseRecord) -> String {
             Some(u) => format!(
                 "over its device limit ({} used, {} remaining)",
                 u.used.map_or_else(|| "?".to_owned(), |v| v.to_string()),
-                u.remaining.map_or_else(|| "?".to_owned(), |v| v.to_string())
+                u.remaining
+                    .map_or_else(|| "?".to_owned(), |v| v.to_string())
             ),
             None => "over its device limit".to_owned(),
         },

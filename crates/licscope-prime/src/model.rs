@@ -230,7 +230,11 @@ impl MgmtResponse<LicenseInfo<'_>> {
             response_type: self.response_type,
             request_url: self.request_url,
             root_url: self.root_url,
-            records: self.records.into_iter().map(LicenseInfo::into_owned).collect(),
+            records: self
+                .records
+                .into_iter()
+                .map(LicenseInfo::into_owned)
+                .collect(),
         }
     }
 }

@@ -1,0 +1,356 @@
+//! Exit codes, options, standard input, atomic output, decode and schema.
+
+use serde_json::Value;
+
+use crate::{AS_OF, licscope};
+
+const EAST: &str = "fixtures/cli/inputs/control-room-east.json";
+const PRIME: &str = "fixtures/cli/inputs/prime-campus.xml";
+
+#[test]
+fn usage_errors_exit_3_for_check_and_2_elsewhere() {
+    let run = licscope(&["check", "--warn-days", "many", EAST], b"");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(licscope(&["check"], b"").code, 3);
+    assert_eq!(
+        licscope(&["check", "--as-of", "yesterday", EAST], b"").code,
+        3
+    );
+    assert_eq!(
+        licscope(&["normalize", "--format", "xml", EAST], b"").code,
+        2
+    );
+    assert_eq!(licscope(&["normalize"], b"").code, 2);
+}
+
+#[test]
+fn help_and_version_exit_0_with_examples() {
+    for sub in ["normalize", "check", "decode", "schema"] {
+        let run = licscope(&[sub, "--help"], b"");
+        assert_eq!(run.code, 0);
+        assert!(run.stdout.contains("Example"), "{sub}: {}", run.stdout);
+    }
+    let run = licscope(&["--version"], b"");
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, concat!("licscope ", env!("CARGO_PKG_VERSION")))
+    );
+}
+
+#[test]
+fn all_good_inputs_exit_0_and_no_records_is_an_empty_array() {
+    let run = licscope(&["normalize", AS_OF, EAST, PRIME], b"");
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let run = licscope(&["normalize", AS_OF, "--feature", "nothing*", PRIME], b"");
+    assert_eq!((run.code, run.stdout.as_str()), (0, "[]\n"));
+}
+
+#[test]
+fn standard_input_is_named_dash_and_has_no_origin() {
+    let body =
+        std::fs::read(licscope_fixtures::root().join("cli/inputs/control-room-east.json")).unwrap();
+    let run = licscope(&["normalize", AS_OF, "--format", "ndjson", "-"], &body);
+    let record: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(record["origin"], Value::Null);
+    let run = licscope(&["normalize", AS_OF, "-"], b"{\"type\": 1}");
+    assert!(
+        run.stderr
+            .starts_with("licscope: error: -:1:10: type: expected a string"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn origin_labels_what_has_no_root_url() {
+    let run = licscope(
+        &[
+            "normalize",
+            AS_OF,
+            "--format",
+            "ndjson",
+            "--origin",
+            "cr-east",
+            EAST,
+            PRIME,
+        ],
+        b"",
+    );
+    let origins: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["origin"].clone())
+        .collect();
+    assert_eq!(origins[0], "cr-east");
+    assert_eq!(
+        origins[1],
+        "https://prime-campus.example.com/webacs/api/v3/op"
+    );
+}
+
+#[test]
+fn feature_globs_select_and_exclude() {
+    let features = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["normalize", AS_OF, "--format", "ndjson"];
+        args.extend(extra);
+        args.push(PRIME);
+        licscope(&args, b"")
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["feature"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        features(&["--exclude-feature", "Data*"]),
+        ["Assurance", "Collector"]
+    );
+    assert_eq!(
+        features(&["--feature", "*or", "--feature", "A?surance"]),
+        ["Assurance", "Collector"]
+    );
+    assert_eq!(
+        features(&["--feature", "C*", "--exclude-feature", "*tor"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn check_without_records_is_unknown_and_a_failed_input_counts_as_unknown() {
+    let run = licscope(&["check", AS_OF, "--feature", "none", PRIME], b"");
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout
+            .starts_with("LICENSES UNKNOWN - no license records"),
+        "{}",
+        run.stdout
+    );
+    let run = licscope(
+        &[
+            "check",
+            AS_OF,
+            "--feature",
+            "Assurance",
+            PRIME,
+            "fixtures/cli/inputs/broken.json",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout.starts_with(
+            "LICENSES UNKNOWN - 0 critical, 0 warning, 0 unknown, 1 ok; 1 input failed"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = licscope(&["check", AS_OF, "--feature", "Assurance", PRIME], b"");
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .starts_with("LICENSES OK - 0 critical, 0 warning, 0 unknown, 1 ok |"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn perfdata_quotes_labels_and_writes_u_for_unknown_days() {
+    let body = br#"<mgmtResponse rootUrl="o'brien"><licenseInfoDTO><name>It's</name><status>LICENSED</status></licenseInfoDTO></mgmtResponse>"#;
+    let run = licscope(
+        &[
+            "check",
+            AS_OF,
+            "--warn-days",
+            "45",
+            "--crit-days",
+            "14",
+            "-",
+        ],
+        body,
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout
+            .contains(" | 'cisco-prime:o''brien:It''s'=U;@~:45;@~:14\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn duplicate_series_fail_the_later_input_in_prometheus() {
+    let run = licscope(
+        &["normalize", AS_OF, "--format", "prometheus", PRIME, PRIME],
+        b"",
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("duplicate series"), "{}", run.stderr);
+    assert!(run.stdout.contains("licscope_inputs_failed 1\n"));
+    assert_eq!(
+        run.stdout.matches("feature=\"Assurance\"} 90").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    // Other formats keep both.
+    let run = licscope(
+        &["normalize", AS_OF, "--format", "ndjson", PRIME, PRIME],
+        b"",
+    );
+    assert_eq!((run.code, run.stdout.lines().count()), (0, 6));
+}
+
+#[test]
+fn output_is_written_atomically_to_the_named_file() {
+    let dir = std::env::temp_dir().join(format!("licscope-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("licscope.prom");
+    std::fs::write(&target, "old\n").unwrap();
+    let target_arg = target.to_str().unwrap();
+    let run = licscope(
+        &[
+            "normalize",
+            AS_OF,
+            "--format",
+            "prometheus",
+            "--output",
+            target_arg,
+            EAST,
+        ],
+        b"",
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.contains("licscope_inputs_failed 0\n"), "{written}");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    let missing_dir = dir.join("no/such/dir/out.json");
+    let run = licscope(
+        &[
+            "normalize",
+            AS_OF,
+            "--output",
+            missing_dir.to_str().unwrap(),
+            EAST,
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("licscope: error: "),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn decode_prints_the_vendor_models_and_reports_vendor_errors() {
+    let run = licscope(
+        &[
+            "decode",
+            EAST,
+            PRIME,
+            "fixtures/prime/vendor-error/error-document.xml",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 1);
+    let docs: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(docs[0]["source"], "automation360");
+    assert_eq!(docs[0]["document"]["licenseMode"], "CloudLicense");
+    assert_eq!(
+        docs[1]["document"]["mgmtResponse"]["licenseInfoDTO"][2]["name"],
+        "Collector"
+    );
+    assert!(
+        run.stderr
+            .contains("error-document.xml: Prime answered with an errorDocument"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("HTTP 401: Authentication is required"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_vendor_field_is_what_decode_prints() {
+    let decoded: Value = serde_json::from_str(&licscope(&["decode", PRIME], b"").stdout).unwrap();
+    let normalized: Value =
+        serde_json::from_str(&licscope(&["normalize", AS_OF, PRIME], b"").stdout).unwrap();
+    for i in 0..3 {
+        assert_eq!(
+            normalized[i]["vendor"],
+            decoded[0]["document"]["mgmtResponse"]["licenseInfoDTO"][i]
+        );
+    }
+}
+
+#[test]
+fn schema_prints_the_record_schema() {
+    let run = licscope(&["schema"], b"");
+    assert_eq!(run.code, 0);
+    let schema: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema, licscope::normalize::json_schema());
+}
+
+#[test]
+fn unreadable_and_unrecognised_inputs_get_one_line_each() {
+    let run = licscope(
+        &[
+            "normalize",
+            AS_OF,
+            "no/such/file.json",
+            "fixtures/prime/invalid/html-login-page.html",
+            EAST,
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with("licscope: error: no/such/file.json: "),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with(
+            "licscope: error: fixtures/prime/invalid/html-login-page.html:1:1: this is an HTML page"
+        ),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

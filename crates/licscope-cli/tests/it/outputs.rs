@@ -1,0 +1,104 @@
+//! Every output format on the same mixed batch, against hand-written expected output.
+
+use serde_json::Value;
+
+use crate::{AS_OF, INPUTS, expected, licscope};
+
+fn normalize(format: &str) -> crate::Run {
+    let mut args = vec!["normalize", AS_OF, "--format", format];
+    args.extend(INPUTS);
+    licscope(&args, b"")
+}
+
+#[test]
+fn json_is_one_array_in_argument_order_and_the_bad_input_is_reported() {
+    let run = normalize("json");
+    let got: Value = serde_json::from_str(&run.stdout).unwrap();
+    let want: Value = serde_json::from_str(&expected("normalize.json")).unwrap();
+    assert_eq!(got, want);
+    assert_eq!(run.stderr, expected("stderr.txt"));
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn ndjson_is_one_record_per_line() {
+    let run = normalize("ndjson");
+    let got: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want: Vec<Value> = expected("normalize.ndjson")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn table_is_aligned_and_worst_first() {
+    let run = normalize("table");
+    assert_eq!(run.stdout, expected("normalize.table.txt"));
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn prometheus_text_matches_and_counts_the_failed_input() {
+    let run = normalize("prometheus");
+    assert_eq!(run.stdout, expected("normalize.prom"));
+    assert_eq!(run.stderr, expected("stderr.txt"));
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn check_prints_the_nagios_status_perfdata_and_long_output() {
+    let mut args = vec!["check", AS_OF];
+    args.extend(INPUTS);
+    let run = licscope(&args, b"");
+    assert_eq!(run.stdout, expected("check.txt"));
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn promtool_accepts_the_metrics_without_lint_warnings() {
+    // promtool comes with Debian's prometheus package; .ci/run installs it.
+    let Ok(promtool) = which("promtool") else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install promtool");
+        return;
+    };
+    let run = normalize("prometheus");
+    let mut child = std::process::Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(run.stdout.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool: {said}"
+    );
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
