@@ -273,6 +273,8 @@ impl<R: BufRead> Source<'static> for StreamSource<R> {
 fn configured<R>(mut reader: Reader<R>) -> Reader<R> {
     let config = reader.config_mut();
     config.check_end_names = true;
+    // `--` inside a comment is not well-formed XML; quick-xml checks it only on request.
+    config.check_comments = true;
     config.expand_empty_elements = false;
     config.trim_text(false);
     reader
