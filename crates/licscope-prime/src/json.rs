@@ -214,11 +214,11 @@ fn scalar<'a>(r: &mut JsonReader<'a>) -> Result<Option<Scalar<'a>>, Error> {
     }
 }
 
-/// The keys of one object, to refuse duplicates; allocates only for objects that have keys
-/// outside the fixed fields.
+/// The keys of one object, to refuse duplicates; created (and its hasher seeded) only when an
+/// object has a key outside the fixed fields.
 #[derive(Default)]
 struct Keys<'k> {
-    seen: HashSet<Cow<'k, str>>,
+    seen: Option<HashSet<Cow<'k, str>>>,
 }
 
 impl<'k> Keys<'k> {
@@ -231,7 +231,11 @@ impl<'k> Keys<'k> {
         at: usize,
         prefix: &str,
     ) -> Result<(), Error> {
-        if self.seen.insert(key.clone()) {
+        if self
+            .seen
+            .get_or_insert_with(HashSet::new)
+            .insert(key.clone())
+        {
             Ok(())
         } else {
             Err(duplicate(r, at, key, &format!("{prefix}{key}")))

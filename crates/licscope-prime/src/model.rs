@@ -68,7 +68,7 @@ impl<'a> Scalar<'a> {
     /// A reason such as "expected an integer, found \"ten\"" or "... out of range".
     pub fn to_i32(&self) -> Result<i32, String> {
         let text = trim_xml(self.as_str());
-        text.parse::<i32>().map_err(|_| {
+        parse_java_int(text).ok_or_else(|| {
             let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
             if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
                 format!(
@@ -83,8 +83,39 @@ impl<'a> Scalar<'a> {
     }
 }
 
+/// Parses an optional sign and decimal digits into an `i32`, as Java's `Integer.parseInt` does;
+/// `None` for anything else or a value out of range. (`str::parse` does the same, slower.)
+fn parse_java_int(text: &str) -> Option<i32> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 32 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(d - b'0');
+        // Stop before `i64` could overflow; anything this large is out of range anyway.
+        if value > i64::from(i32::MAX) + 1 {
+            return None;
+        }
+    }
+    i32::try_from(if negative { -value } else { value }).ok()
+}
+
 /// Trims the four XML whitespace characters.
 pub(crate) fn trim_xml(s: &str) -> &str {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let b = s.as_bytes();
+    // Values rarely carry whitespace: check the ends before scanning.
+    if !b.first().is_some_and(ws) && !b.last().is_some_and(ws) {
+        return s;
+    }
     s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 

@@ -225,6 +225,7 @@ impl<'a> Source<'a> for SliceSource<'a> {
         }
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error> {
         self.reader.read_event()
     }
@@ -359,6 +360,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
     /// Character data, comments and processing instructions are checked for characters XML 1.0
     /// forbids, which quick-xml does not check; element names and the attributes of skipped
     /// elements are left to quick-xml.
+    #[inline(always)]
     fn event(&mut self, mark: Mark) -> Result<Event<'_>, Error> {
         let locator = self.locator;
         let event = self.src.next().map_err(|e| {
@@ -848,6 +850,7 @@ fn describe(e: &quick_xml::Error) -> (ErrorKind, String) {
 
 /// Borrows `text` from the input when it lies inside it (a slice source's text and CDATA
 /// events do), and copies it otherwise.
+#[inline]
 fn promote<'a>(input: Option<&'a str>, text: Cow<'_, str>) -> Cow<'a, str> {
     if let (Some(input), Cow::Borrowed(s)) = (input, &text) {
         let base = input.as_ptr() as usize;
@@ -874,6 +877,7 @@ fn is_nil(e: &BytesStart<'_>) -> bool {
 }
 
 /// Checks that `s` holds only characters XML 1.0 allows; quick-xml leaves this to its users.
+#[inline]
 fn check_chars(s: &str) -> Result<(), String> {
     // Fast path: no control character, and no 0xEF lead byte that could start U+FFFE or U+FFFF.
     let suspicious = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0xEF;

@@ -110,11 +110,13 @@ impl<'a> JsonReader<'a> {
     }
 
     /// The document text, without the byte-order mark.
+    #[inline]
     pub fn source(&self) -> &'a str {
         self.src
     }
 
     /// The current byte offset into the document text (after the byte-order mark).
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
@@ -131,6 +133,7 @@ impl<'a> JsonReader<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::Eof`] at the end of input, [`ErrorKind::Syntax`] if no value starts here.
+    #[inline]
     pub fn peek_kind(&mut self) -> Result<JsonKind, Error> {
         self.skip_ws();
         match self.byte() {
@@ -150,6 +153,7 @@ impl<'a> JsonReader<'a> {
     /// # Errors
     ///
     /// As [`peek_kind`](JsonReader::peek_kind), or [`ErrorKind::Syntax`] for a misspelt `null`.
+    #[inline]
     pub fn null(&mut self) -> Result<bool, Error> {
         if self.peek_kind()? == JsonKind::Null {
             self.literal(b"null")?;
@@ -165,6 +169,7 @@ impl<'a> JsonReader<'a> {
     ///
     /// [`ErrorKind::InvalidType`] if the next value is not an object,
     /// [`ErrorKind::LimitExceeded`] past the nesting limit.
+    #[inline]
     pub fn begin_object(&mut self) -> Result<(), Error> {
         self.open(JsonKind::Object, b'{')
     }
@@ -174,6 +179,7 @@ impl<'a> JsonReader<'a> {
     /// # Errors
     ///
     /// As [`begin_object`](JsonReader::begin_object).
+    #[inline]
     pub fn begin_array(&mut self) -> Result<(), Error> {
         self.open(JsonKind::Array, b'[')
     }
@@ -184,6 +190,7 @@ impl<'a> JsonReader<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::Syntax`] or [`ErrorKind::Eof`] for anything but a key or the end.
+    #[inline]
     pub fn next_key(&mut self, first: &mut bool) -> Result<Option<(Cow<'a, str>, usize)>, Error> {
         self.skip_ws();
         if *first {
@@ -224,6 +231,7 @@ impl<'a> JsonReader<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::Syntax`] or [`ErrorKind::Eof`] for anything but an element or the end.
+    #[inline]
     pub fn next_element(&mut self, first: &mut bool) -> Result<bool, Error> {
         self.skip_ws();
         if *first {
@@ -254,6 +262,7 @@ impl<'a> JsonReader<'a> {
     ///
     /// [`ErrorKind::InvalidType`] for another type, [`ErrorKind::Syntax`] for a bad escape or a
     /// raw control character, [`ErrorKind::Eof`] for an unterminated string.
+    #[inline]
     pub fn string(&mut self) -> Result<Cow<'a, str>, Error> {
         self.expect(JsonKind::String)?;
         self.string_body()
@@ -264,6 +273,7 @@ impl<'a> JsonReader<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidType`] for another type, [`ErrorKind::Syntax`] for a malformed number.
+    #[inline]
     pub fn number_text(&mut self) -> Result<&'a str, Error> {
         self.expect(JsonKind::Number)?;
         self.number_body()
@@ -275,6 +285,7 @@ impl<'a> JsonReader<'a> {
     ///
     /// As [`number_text`](JsonReader::number_text), and [`ErrorKind::InvalidValue`] for a
     /// fraction, an exponent or a value out of range.
+    #[inline]
     pub fn i64(&mut self) -> Result<i64, Error> {
         let at = self.pos_after_ws();
         let text = self.number_text()?;
@@ -287,6 +298,7 @@ impl<'a> JsonReader<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidType`] for another type, [`ErrorKind::Syntax`] for a misspelling.
+    #[inline]
     pub fn bool(&mut self) -> Result<bool, Error> {
         self.expect(JsonKind::Bool)?;
         if self.byte() == Some(b't') {
@@ -355,6 +367,7 @@ impl<'a> JsonReader<'a> {
     }
 
     /// Skips whitespace and returns the offset where the next token starts.
+    #[inline]
     pub fn pos_after_ws(&mut self) -> usize {
         self.skip_ws();
         self.pos
@@ -376,6 +389,7 @@ impl<'a> JsonReader<'a> {
         }
     }
 
+    #[inline]
     fn expect(&mut self, want: JsonKind) -> Result<(), Error> {
         if self.peek_kind()? == want {
             Ok(())
@@ -384,6 +398,7 @@ impl<'a> JsonReader<'a> {
         }
     }
 
+    #[inline]
     fn open(&mut self, kind: JsonKind, byte: u8) -> Result<(), Error> {
         self.expect(kind)?;
         if self.depth >= self.limits.max_depth() {
@@ -403,16 +418,19 @@ impl<'a> JsonReader<'a> {
     }
 
     /// Consumes a closing bracket; returns `None` so callers can return it directly.
+    #[inline]
     fn close<T>(&mut self) -> Option<T> {
         self.pos += 1;
         self.depth -= 1;
         None
     }
 
+    #[inline]
     fn byte(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
         let b = self.src.as_bytes();
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(self.pos) {
@@ -463,10 +481,11 @@ impl<'a> JsonReader<'a> {
     }
 
     /// Reads a string whose opening quote is at the current position.
+    #[inline]
     fn string_body(&mut self) -> Result<Cow<'a, str>, Error> {
         let bytes = self.src.as_bytes();
         let start = self.pos + 1;
-        let mut i = start;
+        let mut i = skip_plain(bytes, start);
         while i < bytes.len() && !STRING_STOP[usize::from(bytes[i])] {
             i += 1;
         }
@@ -606,6 +625,7 @@ impl<'a> JsonReader<'a> {
     }
 
     /// Reads a number starting at the current position and returns its text.
+    #[inline]
     fn number_body(&mut self) -> Result<&'a str, Error> {
         let bytes = self.src.as_bytes();
         let start = self.pos;
@@ -639,6 +659,7 @@ impl<'a> JsonReader<'a> {
         Ok(&self.src[start..self.pos])
     }
 
+    #[inline]
     fn digits(&mut self) -> Result<(), Error> {
         let bytes = self.src.as_bytes();
         match bytes.get(self.pos) {
@@ -651,6 +672,33 @@ impl<'a> JsonReader<'a> {
         }
         Ok(())
     }
+}
+
+/// Skips, eight bytes at a time, the bytes of a string that need no attention, and returns the
+/// offset of the first eight-byte word that holds a quote, a backslash or a control character
+/// (or of the last partial word). The caller finishes byte by byte.
+#[inline]
+fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // A byte of `x ^ c*ONES` is zero where `x` holds `c`; `(y - ONES) & !y & HIGHS` is
+        // non-zero when a byte of `y` is zero, and `(x - 0x20*ONES) & !x & HIGHS` when a byte
+        // of `x` is below 0x20.
+        let quote = x ^ (u64::from(b'"') * ONES);
+        let backslash = x ^ (u64::from(b'\\') * ONES);
+        let special = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(0x20 * ONES) & !x);
+        if special & HIGHS != 0 {
+            return i;
+        }
+        i += 8;
+    }
+    i
 }
 
 /// Parses the text of a JSON number (or of a string that should hold one) as an integer in
