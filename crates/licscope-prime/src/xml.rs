@@ -267,6 +267,9 @@ impl<R: BufRead> Source<'static> for StreamSource<R> {
     }
 
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        // quick-xml appends each event to the buffer; without this the buffer would grow to the
+        // whole document (found by the stream_memory check in benches/).
+        self.buf.clear();
         self.reader.read_event_into(&mut self.buf)
     }
 }
@@ -906,4 +909,32 @@ fn is_utf8_name(encoding: &str) -> bool {
     ["utf-8", "utf8", "us-ascii", "ascii"]
         .iter()
         .any(|n| encoding.eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LicenseInfo;
+
+    /// The stream's event buffer must hold one event, not the document (it once held the
+    /// whole document, found by `benches/`'s stream_memory check).
+    #[test]
+    fn the_stream_buffer_stays_one_event_long() {
+        let mut doc = String::from("<mgmtResponse>");
+        for i in 0..2000 {
+            doc.push_str(&format!(
+                "<licenseInfoDTO><daysToExpire>{i}</daysToExpire><name>Feature {i}</name></licenseInfoDTO>"
+            ));
+        }
+        doc.push_str("</mgmtResponse>");
+        let mut stream = XmlStream::<_, LicenseInfo<'static>>::new(doc.as_bytes()).unwrap();
+        let mut n = 0;
+        for record in stream.by_ref() {
+            assert_eq!(record.map(|r| r.days_to_expire), Ok(Some(n)));
+            n += 1;
+        }
+        assert_eq!(n, 2000);
+        let capacity = stream.decoder.src.buf.capacity();
+        assert!(capacity < 1024, "the buffer grew to {capacity} bytes");
+    }
 }
