@@ -4,6 +4,8 @@
 
 #![deny(missing_docs)]
 
+pub mod gate;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 

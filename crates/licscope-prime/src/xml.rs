@@ -29,7 +29,13 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
             ),
         ));
     }
-    let (text, bom) = utf8_without_bom(input)?;
+    let (mut text, mut bom) = utf8_without_bom(input)?;
+    if let Some(rest) = text.strip_prefix('\u{FEFF}') {
+        // A doubled mark is skipped too, as roxmltree does; quick-xml would skip it without
+        // counting it in its positions.
+        text = rest;
+        bom += 3;
+    }
     let mut decoder = Decoder::new(SliceSource::new(text, bom), *limits);
     match decoder.prolog::<T>()? {
         Root::Response(mut envelope) => {
@@ -95,6 +101,13 @@ impl<R: BufRead, T: Record<'static>> XmlStream<R, T> {
             0
         };
         reader.consume(bom);
+        let bom = if bom > 0 && reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+            // A doubled mark, skipped as in `decode_document`.
+            reader.consume(3);
+            6
+        } else {
+            bom
+        };
         let mut decoder = Decoder::new(StreamSource::new(reader, bom as u64), *limits);
         match decoder.prolog::<T>()? {
             Root::Response(envelope) => Ok(XmlStream {

@@ -1,0 +1,80 @@
+//! Instruction counts of the decoders under Callgrind (gungraun): stable from run to run, unlike
+//! wall time on a shared machine, so a 3% change is a real change. Inputs of at most 10,000
+//! records. Run through `benches/instructions-gate` (see the README), which compares the counts
+//! with the committed baseline.
+
+// A benchmark that fails to decode its own input must stop loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::hint::black_box;
+
+use gungraun::{library_benchmark, library_benchmark_group, main};
+use licscope_benches::{a360_document, prime_json, prime_xml};
+use licscope_normalize::{Policy, SourceHint};
+
+fn xml(n: usize) -> Vec<u8> {
+    prime_xml(n).into_bytes()
+}
+
+fn json(n: usize) -> Vec<u8> {
+    prime_json(n).into_bytes()
+}
+
+#[library_benchmark]
+#[bench::records_100(setup = xml, args = (100))]
+#[bench::records_10000(setup = xml, args = (10_000))]
+fn prime_xml_decode(input: Vec<u8>) -> usize {
+    black_box(
+        licscope_prime::decode_xml(black_box(&input))
+            .unwrap()
+            .records
+            .len(),
+    )
+}
+
+#[library_benchmark]
+#[bench::records_10000(setup = xml, args = (10_000))]
+fn prime_xml_stream(input: Vec<u8>) -> usize {
+    let stream =
+        licscope_prime::XmlStream::<_, licscope_prime::LicenseInfo<'static>>::new(&input[..])
+            .unwrap();
+    black_box(stream.count())
+}
+
+#[library_benchmark]
+#[bench::records_100(setup = json, args = (100))]
+#[bench::records_10000(setup = json, args = (10_000))]
+fn prime_json_decode(input: Vec<u8>) -> usize {
+    black_box(
+        licscope_prime::decode_json(black_box(&input))
+            .unwrap()
+            .records
+            .len(),
+    )
+}
+
+#[library_benchmark]
+#[bench::document(setup = a360_document, args = (1))]
+fn a360_decode(input: String) -> bool {
+    black_box(licscope_a360::decode(black_box(input.as_bytes())).is_ok())
+}
+
+#[library_benchmark]
+#[bench::records_10000(setup = xml, args = (10_000))]
+fn normalize_prime_xml(input: Vec<u8>) -> usize {
+    let as_of = licscope_syntax::parse_rfc3339("2026-11-23T12:00:00Z").unwrap();
+    let records = licscope_normalize::normalize(
+        black_box(&input),
+        SourceHint::Auto,
+        None,
+        &Policy::new(as_of),
+    );
+    black_box(records.unwrap().len())
+}
+
+library_benchmark_group!(
+    name = decoders;
+    benchmarks = prime_xml_decode, prime_xml_stream, prime_json_decode, a360_decode, normalize_prime_xml
+);
+
+main!(library_benchmark_groups = decoders);

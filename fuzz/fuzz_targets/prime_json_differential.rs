@@ -1,0 +1,55 @@
+//! The Prime JSON decoder against plain `serde_json::Value` extraction on raw bytes: when
+//! licscope accepts a document, serde_json accepts it too and holds the same records.
+//!
+//! Deliberate differences: as for Automation 360 (byte-order mark, duplicate keys, nesting), and
+//! licscope's leniency that plain extraction lacks (numeric strings, `{"$": ...}` values, a
+//! single record as an object), which this target extracts the same lenient way.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use licscope_prime::decode_json;
+use serde_json::Value;
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Object(o) => o.get("$").and_then(text),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(response) = decode_json(data) else {
+        return;
+    };
+    let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) if e.to_string().contains("recursion limit") => return,
+        Err(e) => panic!("licscope accepted what serde_json refuses: {e}"),
+    };
+    let envelope = &value["mgmtResponse"];
+    let records: Vec<&Value> = match &envelope["licenseInfoDTO"] {
+        Value::Array(a) => a.iter().filter(|r| !r.is_null()).collect(),
+        Value::Object(_) => vec![&envelope["licenseInfoDTO"]],
+        _ => Vec::new(),
+    };
+    assert_eq!(records.len(), response.records.len());
+    for (got, want) in response.records.iter().zip(records) {
+        assert_eq!(got.name.as_deref(), text(&want["name"]).as_deref());
+        let status = text(&want["status"]);
+        let status = status
+            .as_deref()
+            .map(|s| s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')));
+        assert_eq!(
+            got.status.as_ref().map(|s| s.as_str()),
+            status.filter(|s| !s.is_empty())
+        );
+    }
+    assert_eq!(
+        response.root_url,
+        text(&envelope["@rootUrl"]).or_else(|| envelope["@rootUrl"].as_str().map(str::to_owned))
+    );
+});
