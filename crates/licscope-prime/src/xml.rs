@@ -378,19 +378,27 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
     /// elements are left to quick-xml.
     #[inline(always)]
     fn event(&mut self, mark: Mark) -> Result<Event<'_>, Error> {
+        self.event_with(mark, true)
+    }
+
+    /// [`event`](Self::event), with the attribute check optional: the root's attributes are
+    /// checked by [`root`](Self::root), which knows their paths.
+    #[inline(always)]
+    fn event_with(&mut self, mark: Mark, attributes: bool) -> Result<Event<'_>, Error> {
         let locator = self.locator;
         let event = self.src.next().map_err(|e| {
             let (kind, reason) = describe(&e);
             locator.error(mark, kind, reason)
         })?;
-        let content: &str = match &event {
-            Event::Text(t) => t,
-            Event::CData(c) => c,
-            Event::Comment(c) => c,
-            Event::PI(p) => p,
-            _ => "",
+        let checked = match &event {
+            Event::Text(t) => check_chars(t),
+            Event::CData(c) => check_chars(c),
+            Event::Comment(c) => check_chars(c),
+            Event::PI(p) => check_chars(p),
+            Event::Start(e) | Event::Empty(e) if attributes => check_attributes(e),
+            _ => Ok(()),
         };
-        check_chars(content).map_err(|reason| locator.error(mark, ErrorKind::Syntax, reason))?;
+        checked.map_err(|reason| locator.error(mark, ErrorKind::Syntax, reason))?;
         Ok(event)
     }
 
@@ -401,7 +409,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
         let mut blank = true;
         loop {
             let mark = self.src.mark();
-            let (start, empty) = match self.event(mark)? {
+            let (start, empty) = match self.event_with(mark, false)? {
                 Event::Decl(decl) => {
                     if !first {
                         return Err(self.fail(
@@ -501,18 +509,19 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                     self.fail(mark, ErrorKind::Syntax, format!("malformed attribute: {e}"))
                         .with_path(|| "mgmtResponse".to_owned())
                 })?;
+                // Every attribute is checked, read or not.
+                let path = || format!("mgmtResponse.@{}", attr.key.as_ref());
+                let value = attr
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|e| format!("malformed value of attribute {}: {e}", attr.key.as_ref()))
+                    .and_then(|v| check_chars(&v).map(|()| v))
+                    .map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason).with_path(path))?;
                 let slot = match attr.key.as_ref() {
                     "responseType" => &mut envelope.response_type,
                     "requestUrl" => &mut envelope.request_url,
                     "rootUrl" => &mut envelope.root_url,
                     _ => continue,
                 };
-                let path = || format!("mgmtResponse.@{}", attr.key.as_ref());
-                let value = attr
-                    .normalized_value(XmlVersion::Implicit1_0)
-                    .map_err(|e| format!("malformed attribute value: {e}"))
-                    .and_then(|v| check_chars(&v).map(|()| v))
-                    .map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason).with_path(path))?;
                 *slot = Some(value.into_owned());
             }
             if empty {
@@ -522,6 +531,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
             return Ok(Root::Response(envelope));
         }
         if name == "errorDocument" {
+            check_attributes(start).map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason))?;
             let error = if empty {
                 ErrorDocument::default()
             } else {
@@ -907,6 +917,23 @@ fn check_chars(s: &str) -> Result<(), String> {
             c as u32
         )),
     }
+}
+
+/// Checks every attribute of a tag, whether licscope reads it or not: unique names, well-formed
+/// values (references resolved) and characters XML allows. quick-xml parses attributes only on
+/// request; tags without attributes cost nothing here.
+fn check_attributes(e: &BytesStart<'_>) -> Result<(), String> {
+    if e.attributes_raw().trim_start().is_empty() {
+        return Ok(());
+    }
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| format!("malformed value of attribute {}: {err}", attr.key.as_ref()))?;
+        check_chars(&value)?;
+    }
+    Ok(())
 }
 
 fn is_xml_whitespace(s: &str) -> bool {
