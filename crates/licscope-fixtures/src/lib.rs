@@ -64,6 +64,39 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// The committed minimized fuzz corpus: `(target, file name, bytes)` for every file under
+/// `fuzz/corpus-min/TARGET/`, sorted.
+///
+/// # Panics
+///
+/// When a folder is unreadable.
+pub fn fuzz_corpus() -> Vec<(String, String, Vec<u8>)> {
+    let dir = root().join("../fuzz/corpus-min");
+    let mut out = Vec::new();
+    let Ok(targets) = fs::read_dir(&dir) else {
+        return out;
+    };
+    for target in targets.map(|e| e.expect("directory entry").path()) {
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
+        for file in fs::read_dir(&target).unwrap_or_else(|e| panic!("{}: {e}", target.display())) {
+            let file = file.expect("directory entry").path();
+            let bytes = fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let file_name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_owned();
+            out.push((name.clone(), file_name, bytes));
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Whether `path` is a fixture input, as opposed to an expected result or documentation.
 pub fn is_input(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -116,6 +149,45 @@ pub fn cases(source: &str, outcome: Outcome) -> Vec<Case> {
             }
         })
         .collect()
+}
+
+impl ExpectedError {
+    /// Compares an error's kind name, line, column, path and message with this expectation;
+    /// `Err` says what differs.
+    ///
+    /// # Errors
+    ///
+    /// A description of every difference.
+    pub fn check(
+        &self,
+        kind: &str,
+        line: Option<u64>,
+        column: Option<u64>,
+        path: Option<&str>,
+        message: &str,
+    ) -> Result<(), String> {
+        let got = (kind, line, column, path);
+        let want = (
+            self.kind.as_str(),
+            self.line,
+            self.column,
+            self.path.as_deref(),
+        );
+        let mut problems = Vec::new();
+        if got != want {
+            problems.push(format!("got {got:?}, expected {want:?} ({message})"));
+        }
+        if let Some(needle) = &self.contains
+            && !message.contains(needle.as_str())
+        {
+            problems.push(format!("{message:?} does not say {needle:?}"));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
 }
 
 impl Case {

@@ -19,16 +19,7 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
     input: &'a [u8],
     limits: &Limits,
 ) -> Result<Document<T>, Error> {
-    if input.len() > limits.max_input_bytes() {
-        return Err(Error::new(
-            ErrorKind::LimitExceeded,
-            format!(
-                "the input is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                limits.max_input_bytes()
-            ),
-        ));
-    }
+    limits.check_input_size(input.len())?;
     let (mut text, mut bom) = utf8_without_bom(input)?;
     if let Some(rest) = text.strip_prefix('\u{FEFF}') {
         // A doubled mark is skipped too, as roxmltree does; quick-xml would skip it without

@@ -76,16 +76,7 @@ impl<'a> JsonReader<'a> {
     ///
     /// [`ErrorKind::LimitExceeded`], [`ErrorKind::Encoding`] or [`ErrorKind::Empty`].
     pub fn new(input: &'a [u8], limits: &Limits) -> Result<JsonReader<'a>, Error> {
-        if input.len() > limits.max_input_bytes() {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "the input is {} bytes, more than the limit of {} bytes",
-                    input.len(),
-                    limits.max_input_bytes()
-                ),
-            ));
-        }
+        limits.check_input_size(input.len())?;
         let (src, bom) = utf8_without_bom(input)?;
         if src
             .bytes()

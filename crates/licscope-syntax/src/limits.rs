@@ -65,6 +65,24 @@ impl Limits {
         self
     }
 
+    /// Checks a whole input's size against [`max_input_bytes`](Limits::max_input_bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded), without a position.
+    pub fn check_input_size(&self, len: usize) -> Result<(), crate::Error> {
+        if len > self.max_input_bytes {
+            return Err(crate::Error::new(
+                crate::ErrorKind::LimitExceeded,
+                format!(
+                    "the input is {len} bytes, more than the limit of {} bytes",
+                    self.max_input_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The largest input accepted, in bytes.
     pub fn max_input_bytes(&self) -> usize {
         self.max_input_bytes

@@ -92,25 +92,14 @@ fn invalid_cases_fail_with_their_expected_error() {
             }
             Err(e) => e,
         };
-        let got = (
-            err.kind().as_str().to_owned(),
+        if let Err(problem) = expected.check(
+            err.kind().as_str(),
             err.line(),
             err.column(),
-            err.path().map(str::to_owned),
-        );
-        let want = (
-            expected.kind.clone(),
-            expected.line,
-            expected.column,
-            expected.path.clone(),
-        );
-        if got != want {
-            failures.push(format!("{name}: got {got:?}, expected {want:?} ({err})"));
-        }
-        if let Some(needle) = &expected.contains
-            && !err.to_string().contains(needle.as_str())
-        {
-            failures.push(format!("{name}: {err} does not say {needle:?}"));
+            err.path(),
+            &err.to_string(),
+        ) {
+            failures.push(format!("{}: {problem}", name));
         }
         if is_xml(&case.path) {
             // The streaming decoder fails the same way, at the same place. Only invalid UTF-8
