@@ -22,7 +22,17 @@ use crate::model::{Document, ErrorDocument, LicenseInfo, LicenseStatus, MgmtResp
 pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let text = std::str::from_utf8(input).map_err(|e| format!("not UTF-8: {e}"))?;
-    if let Some(encoding) = declared_encoding(text) {
+    if text.starts_with("<?xml") {
+        // roxmltree does not check the version; XML 1.0 requires `1.` and digits.
+        let version = pseudo_attribute(text, "version").unwrap_or("");
+        let valid = version
+            .strip_prefix("1.")
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+        if !valid {
+            return Err(format!("invalid XML declaration version {version:?}"));
+        }
+    }
+    if let Some(encoding) = pseudo_attribute(text, "encoding") {
         let utf8 = ["utf-8", "utf8", "us-ascii", "ascii"]
             .iter()
             .any(|n| encoding.eq_ignore_ascii_case(n));
@@ -130,11 +140,12 @@ fn trim(s: &str) -> &str {
     s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
-/// The `encoding` pseudo-attribute of the XML declaration, if the document starts with one.
-fn declared_encoding(text: &str) -> Option<&str> {
+/// A pseudo-attribute (`version`, `encoding`) of the XML declaration, if the document starts
+/// with one that has it.
+fn pseudo_attribute<'t>(text: &'t str, name: &str) -> Option<&'t str> {
     let decl = text.strip_prefix("<?xml")?;
     let decl = &decl[..decl.find("?>")?];
-    let rest = &decl[decl.find("encoding")? + "encoding".len()..];
+    let rest = &decl[decl.find(name)? + name.len()..];
     let rest = rest.trim_start().strip_prefix('=')?.trim_start();
     let quote = rest.chars().next()?;
     let rest = rest.get(1..)?;
