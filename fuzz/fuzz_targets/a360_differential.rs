@@ -16,8 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        // serde_json's recursion limit is its own.
+        // serde_json's recursion limit is its own, and it refuses numbers beyond f64's range,
+        // which the JSON grammar allows and licscope skips in values it does not read.
         Err(e) if e.to_string().contains("recursion limit") => return,
+        Err(e) if e.to_string().contains("number out of range") => return,
         Err(e) => panic!("licscope accepted what serde_json refuses: {e}"),
     };
     let object = value.as_object().expect("licscope accepts only objects");

@@ -40,6 +40,7 @@ pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String
             return Err(format!("declared encoding {encoding} is not UTF-8"));
         }
     }
+    check_character_references(text)?;
     let options = ParsingOptions {
         allow_dtd: false,
         ..ParsingOptions::default()
@@ -134,6 +135,44 @@ fn int(node: Node<'_, '_>, name: &str) -> Result<Option<i32>, String> {
             .map_err(|e| format!("{name}: {text:?} is not an int: {e}")),
         _ => Ok(None),
     }
+}
+
+/// Refuses character references to characters XML does not allow, which roxmltree turns into
+/// U+FFFD. Comments, CDATA sections and processing instructions hold no references.
+fn check_character_references(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(i) = rest.find(['<', '&']) {
+        rest = &rest[i..];
+        fn skip_to<'t>(open: &str, close: &str, rest: &'t str) -> Option<&'t str> {
+            rest.strip_prefix(open)
+                .map(|r| r.find(close).map_or("", |end| &r[end + close.len()..]))
+        }
+        if let Some(after) = skip_to("<!--", "-->", rest)
+            .or_else(|| skip_to("<![CDATA[", "]]>", rest))
+            .or_else(|| skip_to("<?", "?>", rest))
+        {
+            rest = after;
+        } else if let Some(reference) = rest.strip_prefix("&#") {
+            let end = reference
+                .find(';')
+                .ok_or("unterminated character reference")?;
+            let number = &reference[..end];
+            let code = match number.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16),
+                None => number.parse::<u32>(),
+            };
+            let allowed = code.ok().and_then(char::from_u32).is_some_and(|c| {
+                matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+            });
+            if !allowed {
+                return Err(format!("&#{number}; names no XML character"));
+            }
+            rest = &reference[end..];
+        } else {
+            rest = &rest[1..];
+        }
+    }
+    Ok(())
 }
 
 fn trim(s: &str) -> &str {

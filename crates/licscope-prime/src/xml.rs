@@ -6,7 +6,10 @@
 //! so both sources report the same position for the same input.
 
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, Chain, Cursor, Read as _};
+
+/// How many leading bytes a stream reads before decoding: three byte-order marks.
+const HEAD: usize = 9;
 
 use licscope_syntax::{Error, ErrorKind, Limits, reject_wide_encoding, utf8_without_bom};
 use quick_xml::events::{BytesRef, BytesStart, Event};
@@ -26,6 +29,15 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
         // counting it in its positions.
         text = rest;
         bom += 3;
+        if text.starts_with('\u{FEFF}') {
+            // A third one is text before the root, as the streaming source finds too.
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                "expected the root element <mgmtResponse>, found text",
+            )
+            .at_offset(text.as_bytes(), 0)
+            .shifted(bom as u64));
+        }
     }
     let mut decoder = Decoder::new(SliceSource::new(text, bom), *limits);
     match decoder.prolog::<T>()? {
@@ -62,7 +74,7 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
 /// ```
 #[derive(Debug)]
 pub struct XmlStream<R, T> {
-    decoder: Decoder<'static, StreamSource<R>>,
+    decoder: Decoder<'static, StreamSource<Chain<Cursor<Vec<u8>>, R>>>,
     envelope: MgmtResponse<T>,
     done: bool,
 }
@@ -84,21 +96,32 @@ impl<R: BufRead, T: Record<'static>> XmlStream<R, T> {
     ///
     /// As [`new`](XmlStream::new).
     pub fn with_limits(mut reader: R, limits: &Limits) -> Result<XmlStream<R, T>, Error> {
-        let prefix = reader.fill_buf()?;
-        reject_wide_encoding(prefix)?;
-        let bom = if prefix.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
-        reader.consume(bom);
-        let bom = if bom > 0 && reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
-            // A doubled mark, skipped as in `decode_document`.
-            reader.consume(3);
-            6
-        } else {
-            bom
-        };
+        // Read the first bytes whatever the reader's buffer size: the encoding checks and the
+        // byte-order marks need up to nine. What follows the marks is put back in front.
+        let mut head = Vec::with_capacity(HEAD);
+        while head.len() < HEAD {
+            let available = reader.fill_buf()?;
+            if available.is_empty() {
+                break;
+            }
+            let n = available.len().min(HEAD - head.len());
+            head.extend_from_slice(&available[..n]);
+            reader.consume(n);
+        }
+        reject_wide_encoding(&head)?;
+        let mut bom = 0;
+        // One mark, or a doubled one, as in `decode_document`; a third is text before the root.
+        while bom < 9 && head[bom..].starts_with(b"\xEF\xBB\xBF") {
+            bom += 3;
+        }
+        if bom == 9 {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                "expected the root element <mgmtResponse>, found text",
+            )
+            .at_position(6, 1, 1));
+        }
+        let reader = std::io::Cursor::new(head.split_off(bom)).chain(reader);
         let mut decoder = Decoder::new(StreamSource::new(reader, bom as u64), *limits);
         match decoder.prolog::<T>()? {
             Root::Response(envelope) => Ok(XmlStream {
