@@ -41,7 +41,18 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(records.len(), response.records.len());
     for (got, want) in response.records.iter().zip(records) {
-        assert_eq!(got.name.as_deref(), text(&want["name"]).as_deref());
+        // A name given as a number keeps its JSON text in licscope (`-1e124`); serde_json
+        // writes the number its own way (`-1e+124`): compare the values instead.
+        let name = &want["name"];
+        let as_number = |v: &Value| v.as_f64().or_else(|| v.get("$").and_then(Value::as_f64));
+        if let Some(n) = as_number(name) {
+            assert_eq!(
+                got.name.as_deref().and_then(|s| s.parse::<f64>().ok()),
+                Some(n)
+            );
+        } else {
+            assert_eq!(got.name.as_deref(), text(name).as_deref());
+        }
         let status = text(&want["status"]);
         let status = status
             .as_deref()

@@ -432,6 +432,26 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                             "the XML declaration must come first in the document",
                         ));
                     }
+                    // quick-xml reads the pseudo-attributes lazily and checks no characters.
+                    let version = decl.version().map(|v| v.into_owned());
+                    let valid_version = version.as_ref().is_ok_and(|v| {
+                        v.strip_prefix("1.")
+                            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                    });
+                    let malformed = if !valid_version {
+                        Some("expected version=\"1.x\"".to_owned())
+                    } else if let Some(Err(e)) = decl.encoding() {
+                        Some(format!("malformed encoding: {e}"))
+                    } else {
+                        check_chars(&decl).err()
+                    };
+                    if let Some(reason) = malformed {
+                        return Err(self.fail(
+                            mark,
+                            ErrorKind::Syntax,
+                            format!("malformed XML declaration: {reason}"),
+                        ));
+                    }
                     let encoding = decl.encoding().and_then(Result::ok).map(|e| e.into_owned());
                     if let Some(name) = encoding.filter(|e| !is_utf8_name(e)) {
                         return Err(self.fail(
