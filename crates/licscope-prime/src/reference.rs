@@ -40,12 +40,14 @@ pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String
             return Err(format!("declared encoding {encoding} is not UTF-8"));
         }
     }
-    check_character_references(text)?;
     let options = ParsingOptions {
         allow_dtd: false,
         ..ParsingOptions::default()
     };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| e.to_string())?;
+    // After roxmltree, so that its own diagnosis (a reference inside a tag name is a bad name)
+    // comes first.
+    check_character_references(text)?;
     let root = doc.root_element();
     match root.tag_name().name() {
         "mgmtResponse" if root.tag_name().namespace().is_none() => {
