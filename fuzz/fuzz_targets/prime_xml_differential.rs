@@ -26,10 +26,19 @@ const UNCHECKED_BY_QUICK_XML: &[&str] = &[
     "expected",
 ];
 
+/// Whether a tag or attribute name starts with `:` somewhere in the document.
+fn empty_prefix(data: &[u8]) -> bool {
+    data.windows(2)
+        .any(|w| matches!(w, [b'<' | b' ' | b'\t' | b'\n' | b'\r' | b'/', b':']))
+}
+
 fuzz_target!(|data: &[u8]| {
     let fast = decode_xml_document::<LicenseInfo<'_>>(data, &Limits::default());
     let slow = reference::decode_xml(data);
     match (&fast, &slow) {
+        // roxmltree reads `:rootUrl` (an empty prefix, not a namespace-valid name) as `rootUrl`;
+        // licscope takes the name as written and ignores it.
+        (Ok(a), Ok(b)) if a != b && empty_prefix(data) => {}
         (Ok(a), Ok(b)) => assert_eq!(a, b),
         (Err(_), Err(_)) => {}
         (Err(e), Ok(_))
