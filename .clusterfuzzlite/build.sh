@@ -1,6 +1,6 @@
 #!/bin/bash -eu
-# Builds every cargo-fuzz target of licscope into $OUT, with its seed corpus (built from
-# fixtures/ and the committed minimized corpus) and dictionary, following OSS-Fuzz's conventions
+# Builds every cargo-fuzz target of licscope into $OUT, with its seed corpus (built by
+# fuzz/build-corpus from fixtures/ and the committed minimized corpus) and dictionary, following OSS-Fuzz's conventions
 # for Rust. Runs in ClusterFuzzLite's base-builder-rust image, or by hand:
 #   OUT=$(mktemp -d) RUSTC_BOOTSTRAP=1 bash .clusterfuzzlite/build.sh
 SRC=${SRC:-$(cd "$(dirname "$0")/.." && pwd)/..}
@@ -16,9 +16,6 @@ for target in $(cargo fuzz list); do
     esac
     seeds=$(mktemp -d)
     bash fuzz/build-corpus "$target" "$seeds" > /dev/null
-    if [ -d "fuzz/corpus-min/$target" ]; then
-        cp fuzz/corpus-min/"$target"/* "$seeds"/ 2> /dev/null || true
-    fi
     if [ -n "$(ls -A "$seeds")" ]; then
         (cd "$seeds" && zip -q -r "$OUT/${target}_seed_corpus.zip" .)
     fi

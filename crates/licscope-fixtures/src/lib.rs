@@ -64,8 +64,8 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
-/// The committed minimized fuzz corpus: `(target, file name, bytes)` for every file under
-/// `fuzz/corpus-min/TARGET/`, sorted.
+/// The committed minimized fuzz corpus: `(family, file name, bytes)` for every file under
+/// `fuzz/corpus-min/FAMILY/`, sorted.
 ///
 /// # Panics
 ///

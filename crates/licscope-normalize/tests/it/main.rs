@@ -3,6 +3,7 @@
 // Test helpers outside #[test] functions fail loudly by design.
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+mod corpus;
 mod detection;
 mod properties;
 mod rules;
