@@ -22,11 +22,11 @@ use crate::model::{Document, ErrorDocument, LicenseInfo, LicenseStatus, MgmtResp
 pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let text = std::str::from_utf8(input).map_err(|e| format!("not UTF-8: {e}"))?;
-    if text.starts_with("<?xml") {
+    if let Some(declaration) = text.strip_prefix("<?xml") {
         // roxmltree does not check the version; XML 1.0 requires `1.` and digits.
         // The version comes first, after whitespace (XML 1.0, production 23).
-        let first = text["<?xml".len()..].trim_start_matches([' ', '\t', '\n', '\r']);
-        if !first.starts_with("version") || first.len() + "<?xml".len() == text.len() {
+        let first = declaration.trim_start_matches([' ', '\t', '\n', '\r']);
+        if !first.starts_with("version") || first.len() == declaration.len() {
             return Err("the XML declaration must start with its version".to_owned());
         }
         let version = pseudo_attribute(text, "version").unwrap_or("");
