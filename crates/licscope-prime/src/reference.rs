@@ -154,6 +154,15 @@ fn check_character_references(text: &str) -> Result<(), String> {
             rest.strip_prefix(open)
                 .map(|r| r.find(close).map_or("", |end| &r[end + close.len()..]))
         }
+        // roxmltree reads `<?xml ...?>` after the start as a processing instruction, whose target
+        // `xml` is reserved (XML 1.0, production 17).
+        if let Some(pi) = rest.strip_prefix("<?")
+            && !std::ptr::eq(rest, text)
+            && pi.get(..3).is_some_and(|t| t.eq_ignore_ascii_case("xml"))
+            && pi[3..].starts_with([' ', '\t', '\n', '\r', '?'])
+        {
+            return Err("an XML declaration or a PI named xml after the start".to_owned());
+        }
         if let Some(after) = skip_to("<!--", "-->", rest)
             .or_else(|| skip_to("<![CDATA[", "]]>", rest))
             .or_else(|| skip_to("<?", "?>", rest))
