@@ -165,7 +165,11 @@ pub fn decode_json_document<'a, T: Record<'a>>(
 /// Whether `input` looks like XML (its first character, after a byte-order mark and whitespace,
 /// is `<`) rather than JSON.
 pub fn looks_like_xml(input: &[u8]) -> bool {
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    // One byte-order mark, or a doubled one, which the XML decoder skips too.
+    let bom = |i: &'_ [u8]| -> usize { if i.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 } };
+    let first = bom(input);
+    let input = &input[first..];
+    let input = &input[if first > 0 { bom(input) } else { 0 }..];
     input
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))

@@ -24,6 +24,7 @@ fn an_error_document_is_a_vendor_error_quoting_the_server() {
 #[test]
 fn decode_tells_xml_from_json() {
     assert!(looks_like_xml(b"\xEF\xBB\xBF \n<mgmtResponse/>"));
+    assert!(looks_like_xml(b"\xEF\xBB\xBF\xEF\xBB\xBF<mgmtResponse/>"));
     assert!(!looks_like_xml(b" {\"mgmtResponse\": null}"));
     let xml =
         decode(b"<mgmtResponse><licenseInfoDTO><name>A</name></licenseInfoDTO></mgmtResponse>");
