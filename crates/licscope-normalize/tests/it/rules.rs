@@ -121,19 +121,7 @@ fn automation360_record_fields() {
     );
     // The serialized form keeps the contract's field order.
     let text = serde_json::to_string(&r).unwrap();
-    let order = [
-        "source",
-        "origin",
-        "feature",
-        "status",
-        "severity",
-        "expires_at",
-        "days_to_expiry",
-        "usage",
-        "flags",
-        "vendor",
-        "as_of",
-    ];
+    let order = crate::RECORD_FIELDS;
     let positions: Vec<usize> = order
         .iter()
         .map(|k| {

@@ -47,19 +47,7 @@ fn the_schema_is_draft_2020_12_with_the_record_fields_in_order() {
         .map(String::as_str)
         .collect();
     assert_eq!(props.len(), 11, "{props:?}");
-    for field in [
-        "source",
-        "origin",
-        "feature",
-        "status",
-        "severity",
-        "expires_at",
-        "days_to_expiry",
-        "usage",
-        "flags",
-        "vendor",
-        "as_of",
-    ] {
+    for field in crate::RECORD_FIELDS {
         assert!(props.contains(&field), "{field} missing from {props:?}");
     }
 }
