@@ -24,6 +24,26 @@ const KEYS: [&str; 10] = [
     "message",
     "details",
 ];
+/// The index of `key` in [`KEYS`] (a `match` compares lengths first, unlike a linear search).
+#[inline]
+fn key_index(key: &str) -> Option<usize> {
+    let index = match key {
+        "type" => 0,
+        "installationDate" => 1,
+        "expirationDate" => 2,
+        "failSafeStatus" => 3,
+        "controlRoomLicenseServerSyncStatus" => 4,
+        "installedCrId" => 5,
+        "licenseMode" => 6,
+        "code" => 7,
+        "message" => 8,
+        "details" => 9,
+        _ => return None,
+    };
+    debug_assert_eq!(KEYS[index], key);
+    Some(index)
+}
+
 const LICENSE_KEYS: u16 = 0b111_1111;
 const CODE: usize = 7;
 const MESSAGE: usize = 8;
@@ -55,7 +75,7 @@ pub fn decode_response_with(input: &[u8], limits: &Limits) -> Result<Response, E
     let mut unknown: HashSet<Cow<'_, str>> = HashSet::new();
     let mut first = true;
     while let Some((key, key_at)) = r.next_key(&mut first)? {
-        let Some(index) = KEYS.iter().position(|k| *k == key) else {
+        let Some(index) = key_index(&key) else {
             // Cloning a borrowed key copies a pointer; escaped keys are rarer still.
             if !unknown.insert(key.clone()) {
                 return Err(duplicate(&r, key_at, key.into_owned()));

@@ -201,32 +201,43 @@ impl FromStr for Uuid {
     type Err = UuidError;
 
     fn from_str(s: &str) -> Result<Uuid, UuidError> {
+        /// Where each byte's two hexadecimal digits start in the hyphenated form.
+        const PAIRS: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
         let b = s.as_bytes();
-        if b.len() != 36 {
+        if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return Err(UuidError);
         }
         let mut out = [0u8; 16];
-        let mut nibbles = 0usize;
-        for (i, &c) in b.iter().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                if c != b'-' {
-                    return Err(UuidError);
-                }
-                continue;
-            }
-            let v = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(UuidError),
-            };
-            // 32 hex digits fill exactly 16 bytes: `nibbles / 2` stays below 16.
-            out[nibbles / 2] |= if nibbles.is_multiple_of(2) { v << 4 } else { v };
-            nibbles += 1;
+        // Every digit is looked up; a bad one sets a high bit in `bad`, checked once at the end.
+        let mut bad = 0u8;
+        for (byte, &at) in out.iter_mut().zip(&PAIRS) {
+            let (hi, lo) = (HEX[usize::from(b[at])], HEX[usize::from(b[at + 1])]);
+            bad |= hi | lo;
+            *byte = (hi << 4) | (lo & 0x0F);
+        }
+        if bad & 0xF0 != 0 {
+            return Err(UuidError);
         }
         Ok(Uuid(out))
     }
 }
+
+/// The value of each hexadecimal digit, either case; 0xFF for any other byte.
+static HEX: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 impl fmt::Display for Uuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use licscope_syntax::{Error, ErrorKind, JsonKind, JsonReader, Limits};
 
+use crate::layout::{self, Bounds};
 use crate::model::{Document, ErrorDocument, MgmtResponse, Record, Scalar};
 
 /// Decodes a whole JSON document.
@@ -131,8 +132,18 @@ fn records<'a, T: Record<'a>>(
         JsonKind::Array => {
             r.begin_array()?;
             let mut first = true;
+            let bounds = Bounds {
+                max_text: limits.max_string_bytes(),
+            };
             while r.next_element(&mut first)? {
                 let index = out.len();
+                if index < limits.max_records()
+                    && let Some(record) =
+                        r.speculate(1, |src, at| layout::json_record::<T>(src, at, bounds))
+                {
+                    out.push(record);
+                    continue;
+                }
                 let at = r.pos_after_ws();
                 if r.null()? {
                     continue;

@@ -82,6 +82,7 @@
 
 mod encode;
 mod json;
+mod layout;
 mod model;
 #[cfg(feature = "reference")]
 pub mod reference;

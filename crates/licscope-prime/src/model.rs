@@ -32,6 +32,19 @@ pub trait Record<'a>: Sized + Default {
     /// A reason, phrased as "expected X, found Y", when the value does not fit the field.
     fn set(&mut self, index: usize, value: Scalar<'a>) -> Result<(), String>;
 
+    /// Sets field `index` from a JSON integer: `text` is the number as written, `value` the same
+    /// number already parsed. The default hands `text` to [`set`](Record::set) as a
+    /// [`Scalar::Number`]; records with integer fields override it so the fast path does not
+    /// parse twice. Either way the outcome must be the one `set` gives.
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Record::set).
+    fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), String> {
+        let _ = value;
+        self.set(index, Scalar::Number(Cow::Borrowed(text)))
+    }
+
     /// The value of field `index`, or `None` when it is missing.
     fn get(&self, index: usize) -> Option<Scalar<'_>>;
 }
@@ -195,6 +208,24 @@ impl<'a> Record<'a> for LicenseInfo<'a> {
             },
         }
         Ok(())
+    }
+
+    #[inline]
+    fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), String> {
+        let slot = match index {
+            0 => &mut self.days_to_expire,
+            1 => &mut self.device_count_remaining,
+            2 => &mut self.device_count_used,
+            _ => return self.set(index, Scalar::Number(Cow::Borrowed(text))),
+        };
+        match i32::try_from(value) {
+            Ok(v) => {
+                *slot = Some(v);
+                Ok(())
+            }
+            // `set` words the error.
+            Err(_) => self.set(index, Scalar::Number(Cow::Borrowed(text))),
+        }
     }
 
     fn get(&self, index: usize) -> Option<Scalar<'_>> {

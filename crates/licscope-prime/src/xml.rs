@@ -15,6 +15,7 @@ use licscope_syntax::{Error, ErrorKind, Limits, reject_wide_encoding, utf8_witho
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
+use crate::layout::{self, Bounds};
 use crate::model::{Document, ErrorDocument, MgmtResponse, Record};
 
 /// Decodes a whole XML document held in memory.
@@ -185,6 +186,15 @@ trait Source<'a> {
     /// Where the next event starts.
     fn mark(&self) -> Mark;
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error>;
+
+    /// The input not read yet, when the whole document is in memory and the reader stands
+    /// between markup (after a start or end tag), where the fast path may take over.
+    fn rest(&self) -> Option<&'a str> {
+        None
+    }
+
+    /// Moves past `n` bytes of [`rest`](Source::rest), read by the fast path.
+    fn skip(&mut self, _n: usize) {}
 }
 
 /// Locates errors: a slice source computes line and column from the text when an error is
@@ -224,6 +234,8 @@ struct SliceSource<'a> {
     text: &'a str,
     bom: u64,
     reader: Reader<&'a [u8]>,
+    /// Bytes the fast path read past quick-xml, which counts only its own.
+    skipped: u64,
 }
 
 impl<'a> SliceSource<'a> {
@@ -232,6 +244,7 @@ impl<'a> SliceSource<'a> {
             text,
             bom: bom as u64,
             reader: configured(Reader::from_str(text)),
+            skipped: 0,
         }
     }
 }
@@ -246,7 +259,7 @@ impl<'a> Source<'a> for SliceSource<'a> {
 
     fn mark(&self) -> Mark {
         Mark {
-            offset: self.reader.buffer_position(),
+            offset: self.reader.buffer_position() + self.skipped,
             line: 0,
             column: 0,
         }
@@ -255,6 +268,22 @@ impl<'a> Source<'a> for SliceSource<'a> {
     #[inline(always)]
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error> {
         self.reader.read_event()
+    }
+
+    #[inline]
+    fn rest(&self) -> Option<&'a str> {
+        // quick-xml's slice reader holds the unread suffix of `text`.
+        let unread = self.reader.get_ref().len();
+        self.text.get(self.text.len().checked_sub(unread)?..)
+    }
+
+    #[inline]
+    fn skip(&mut self, n: usize) {
+        // Only whole records are skipped, between two tags, where quick-xml keeps no state
+        // but the open elements (unchanged by a balanced record) and where it reads next.
+        let unread = self.reader.get_mut();
+        *unread = unread.get(n..).unwrap_or_default();
+        self.skipped += n as u64;
     }
 }
 
@@ -595,6 +624,20 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
             return Ok(None);
         }
         let max_depth = self.limits.max_depth();
+        // The reader stands after a tag here: the root's start tag or a record's end tag.
+        if max_depth >= 3
+            && self.records < self.limits.max_records()
+            && let Some(rest) = self.src.rest()
+        {
+            let bounds = Bounds {
+                max_text: self.limits.max_string_bytes(),
+            };
+            if let Some((record, used)) = layout::xml_record::<T>(rest, bounds) {
+                self.src.skip(used);
+                self.records += 1;
+                return Ok(Some(record));
+            }
+        }
         loop {
             let mark = self.src.mark();
             let index = self.records;

@@ -146,11 +146,12 @@ impl<'a> JsonReader<'a> {
     /// As [`peek_kind`](JsonReader::peek_kind), or [`ErrorKind::Syntax`] for a misspelt `null`.
     #[inline]
     pub fn null(&mut self) -> Result<bool, Error> {
-        if self.peek_kind()? == JsonKind::Null {
-            self.literal(b"null")?;
-            Ok(true)
-        } else {
-            Ok(false)
+        self.skip_ws();
+        match self.byte() {
+            Some(b'n') => self.literal(b"null").map(|()| true),
+            // Any other value is the caller's to read; no value is a syntax error.
+            Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f') => Ok(false),
+            _ => self.peek_kind().map(|_| false),
         }
     }
 
@@ -357,6 +358,32 @@ impl<'a> JsonReader<'a> {
         }
     }
 
+    /// Lets a fast path read the next value straight from the bytes.
+    ///
+    /// `read` gets the document text and the offset where the next value starts; it returns
+    /// what it read and the offset just after the value, or `None` to leave the value to the
+    /// reader's own methods. The reader only moves when `read` succeeds. `read` must take one
+    /// whole, well-formed value nested at most `depth` levels deep (`1` for an object of
+    /// scalars) and must refuse any value the reader's methods would refuse; the reader keeps
+    /// the nesting limit itself: past it, `read` is not called.
+    #[inline]
+    pub fn speculate<T>(
+        &mut self,
+        depth: u32,
+        read: impl FnOnce(&'a str, usize) -> Option<(T, usize)>,
+    ) -> Option<T> {
+        self.skip_ws();
+        if self.depth.saturating_add(depth) > self.limits.max_depth() {
+            return None;
+        }
+        let (value, end) = read(self.src, self.pos)?;
+        if end <= self.pos || end > self.src.len() {
+            return None;
+        }
+        self.pos = end;
+        Some(value)
+    }
+
     /// Skips whitespace and returns the offset where the next token starts.
     #[inline]
     pub fn pos_after_ws(&mut self) -> usize {
@@ -382,6 +409,17 @@ impl<'a> JsonReader<'a> {
 
     #[inline]
     fn expect(&mut self, want: JsonKind) -> Result<(), Error> {
+        self.skip_ws();
+        let first = match want {
+            JsonKind::Object => b'{',
+            JsonKind::Array => b'[',
+            JsonKind::String => b'"',
+            JsonKind::Null => b'n',
+            JsonKind::Number | JsonKind::Bool => 0,
+        };
+        if first != 0 && self.byte() == Some(first) {
+            return Ok(());
+        }
         if self.peek_kind()? == want {
             Ok(())
         } else {
@@ -474,19 +512,13 @@ impl<'a> JsonReader<'a> {
     /// Reads a string whose opening quote is at the current position.
     #[inline]
     fn string_body(&mut self) -> Result<Cow<'a, str>, Error> {
-        let bytes = self.src.as_bytes();
         let start = self.pos + 1;
-        let mut i = skip_plain(bytes, start);
-        while i < bytes.len() && !STRING_STOP[usize::from(bytes[i])] {
-            i += 1;
+        if let Some((plain, end)) = plain_string(self.src, self.pos) {
+            self.check_string_len(start, end - 1)?;
+            self.pos = end;
+            return Ok(Cow::Borrowed(plain));
         }
-        if bytes.get(i) == Some(&b'"') {
-            self.check_string_len(start, i)?;
-            self.pos = i + 1;
-            // `start` and `i` sit next to ASCII quotes, so both are character boundaries.
-            return Ok(Cow::Borrowed(&self.src[start..i]));
-        }
-        self.pos = i;
+        self.pos = start;
         self.string_escaped(start).map(Cow::Owned)
     }
 
@@ -526,6 +558,7 @@ impl<'a> JsonReader<'a> {
         }
     }
 
+    #[inline]
     fn check_string_len(&self, start: usize, end: usize) -> Result<(), Error> {
         if end - start > self.limits.max_string_bytes() {
             return Err(self.error_at(
@@ -663,6 +696,27 @@ impl<'a> JsonReader<'a> {
         }
         Ok(())
     }
+}
+
+/// Reads a string without escapes whose opening quote is at `quote`: returns its contents and
+/// the offset after its closing quote, or `None` when it holds an escape or a control character
+/// or is not closed (which [`JsonReader`]'s own methods handle). For fast paths.
+#[inline]
+pub fn plain_string(src: &str, quote: usize) -> Option<(&str, usize)> {
+    let bytes = src.as_bytes();
+    if bytes.get(quote) != Some(&b'"') {
+        return None;
+    }
+    let start = quote + 1;
+    let mut i = skip_plain(bytes, start);
+    while i < bytes.len() && !STRING_STOP[usize::from(bytes[i])] {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'"') {
+        return None;
+    }
+    // Both ends sit next to ASCII quotes, so they are character boundaries.
+    Some((src.get(start..i)?, i + 1))
 }
 
 /// Skips, eight bytes at a time, the bytes of a string that need no attention, and returns the

@@ -94,6 +94,10 @@ pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
     let offset = UtcOffset::from_whole_seconds(offset_seconds)
         .map_err(|_| "offset is out of range".to_owned())?;
     let value = PrimitiveDateTime::new(date, time).assume_offset(offset);
+    // An offset moves the instant by less than a day: only years 0 and 9999 can leave the range.
+    if (1..=9998).contains(&year) {
+        return Ok(value);
+    }
     match value.checked_to_offset(UtcOffset::UTC) {
         Some(utc) if (0..=9999).contains(&utc.year()) => Ok(value),
         _ => Err("the instant is outside years 0000 to 9999 once converted to UTC".into()),
@@ -225,16 +229,19 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Option<u8> {
         let c = self.peek();
         self.pos += 1;
         c
     }
 
+    #[inline(always)]
     fn byte(&mut self, want: u8, what: &str) -> Result<(), String> {
         if self.peek() == Some(want) {
             self.pos += 1;
@@ -244,6 +251,7 @@ impl Cursor<'_> {
         }
     }
 
+    #[inline(always)]
     fn digits(&mut self, n: usize, what: &str) -> Result<u32, String> {
         let mut v = 0u32;
         for _ in 0..n {

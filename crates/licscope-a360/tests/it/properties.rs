@@ -237,6 +237,34 @@ fn same(a: &LicenseDetails, b: &LicenseDetails) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
+    /// A UUID with one byte replaced: it parses exactly when a naive reading of the
+    /// 8-4-4-4-12 form accepts it, and then to the bytes that reading gives.
+    #[test]
+    fn uuids_parse_as_a_naive_reading_does(
+        (text, _) in uuid(),
+        at in 0usize..36,
+        byte in prop_oneof![Just(b'-'), Just(b'g'), Just(b'G'), Just(b'/'), Just(b':'), Just(b'@'), 0x20u8..0x7F],
+    ) {
+        let mut bytes = text.into_bytes();
+        bytes[at] = byte;
+        let text = String::from_utf8(bytes).unwrap();
+        let naive = || -> Option<[u8; 16]> {
+            let groups: Vec<&str> = text.split('-').collect();
+            let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+            if lengths != [8, 4, 4, 4, 12] {
+                return None;
+            }
+            let hex = groups.concat();
+            let mut out = [0u8; 16];
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+            }
+            // `from_str_radix` takes a leading '+'; a UUID digit never is one.
+            (!hex.contains('+')).then_some(out)
+        };
+        prop_assert_eq!(text.parse::<Uuid>().ok().map(|u| *u.as_bytes()), naive());
+    }
+
     #[test]
     fn generated_documents_decode_to_their_model(doc in doc(), pretty in any::<bool>()) {
         let text = doc.render(pretty);

@@ -198,20 +198,7 @@ fn render_json(
         .enumerate()
         .map(|(i, record)| {
             let b = broken.filter(|(bi, _, _)| *bi == i).map(|(_, f, t)| (f, t));
-            let fs: Vec<String> = fields(record, l.seed ^ i as u64, b)
-                .into_iter()
-                .map(|(f, text)| {
-                    // Counts as numbers or numeric strings, as Prime versions differ.
-                    let numeric = f.starts_with("day") || f.starts_with("device");
-                    let value = if numeric && !l.cdata && text.parse::<i64>().is_ok() {
-                        text
-                    } else {
-                        s(&text)
-                    };
-                    format!("{}: {value}", s(f))
-                })
-                .collect();
-            format!("{{{}}}", fs.join(", "))
+            render_json_record(record, l, l.seed ^ i as u64, b)
         })
         .collect();
     // One record is sometimes rendered as an object instead of a one-element array.
@@ -221,6 +208,30 @@ fn render_json(
         members.push(format!("\"licenseInfoDTO\": [{}]", records.join(",\n")));
     }
     format!("{{\"mgmtResponse\": {{{}}}}}", members.join(", "))
+}
+
+/// One record as a JSON object; `broken` replaces one field's text.
+fn render_json_record(
+    record: &LicenseInfo<'_>,
+    l: &Layout,
+    seed: u64,
+    broken: Option<(usize, &str)>,
+) -> String {
+    let s = |v: &str| serde_json::to_string(v).unwrap();
+    let fs: Vec<String> = fields(record, seed, broken)
+        .into_iter()
+        .map(|(f, text)| {
+            // Counts as numbers or numeric strings, as Prime versions differ.
+            let numeric = f.starts_with("day") || f.starts_with("device");
+            let value = if numeric && !l.cdata && text.parse::<i64>().is_ok() {
+                text
+            } else {
+                s(&text)
+            };
+            format!("{}: {value}", s(f))
+        })
+        .collect();
+    format!("{{{}}}", fs.join(", "))
 }
 
 fn stream(xml: &str) -> Option<Vec<LicenseInfo<'static>>> {
@@ -255,6 +266,37 @@ proptest! {
         prop_assert_eq!(streamed.as_ref(), Some(&r.records));
         let by_reference = reference::decode_xml(xml.as_bytes());
         prop_assert_eq!(by_reference, Ok(licscope_prime::Document::Response(r.clone())));
+    }
+
+    /// A record in an array (where the decoder takes its fast path when it can) and the same
+    /// record alone as the list's one object (read by the general path) decode alike: to the
+    /// same record, or to the same error.
+    #[test]
+    fn json_records_decode_alike_on_both_paths(
+        record in record(),
+        l in layout(),
+        broken in proptest::option::of((0usize..5, proptest::sample::select(vec![
+            "soon", "2147483648", "-2147483649", "1.5", "1e3", "-0", "007", "", " 5", "a\\\"b",
+        ]))),
+    ) {
+        let text = render_json_record(&record, &l, l.seed, broken);
+        let in_array = format!("{{\"mgmtResponse\": {{\"licenseInfoDTO\": [{text}]}}}}");
+        let alone = format!("{{\"mgmtResponse\": {{\"licenseInfoDTO\": {text}}}}}");
+        let from_array = decode_json(in_array.as_bytes()).map(|r| r.records);
+        let from_alone = decode_json(alone.as_bytes()).map(|r| r.records);
+        match (&from_array, &from_alone) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => {
+                prop_assert_eq!(a.kind(), b.kind());
+                prop_assert_eq!(a.message().replace("licenseInfoDTO[0]", "licenseInfoDTO"), b.message());
+                // The array's `[` comes before the record.
+                prop_assert_eq!(a.offset(), b.offset().map(|o| o + 1), "{}", in_array);
+            }
+            _ => prop_assert!(false, "{:?} and {:?} differ for {}", from_array, from_alone, text),
+        }
+        if broken.is_none() {
+            prop_assert_eq!(from_array, Ok(vec![record]));
+        }
     }
 
     #[test]

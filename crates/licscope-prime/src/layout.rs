@@ -1,0 +1,318 @@
+//! The fast paths of the decoders: one record in the layout Prime writes, read straight from
+//! the bytes.
+//!
+//! Prime writes every record the same way. In XML: whitespace, `<licenseInfoDTO>`, then each
+//! field as `<name>text</name>` with plain text, then `</licenseInfoDTO>`. In JSON: an object
+//! whose keys are the record's fields, each once, with numbers, strings without escapes or
+//! `null`. [`xml_record`] and [`json_record`] read exactly that and nothing else: any other
+//! construct (an attribute, a comment, CDATA, a reference, a carriage return or a character to
+//! check inside XML text, an escape, a fraction, a nested value, an unknown or repeated field, a
+//! value the record refuses, a limit reached) makes them return `None` without consuming
+//! anything, and the general decoder reads the record instead, with its full checks and error
+//! messages. So a fast path never decides an error and never accepts what the general decoder
+//! would refuse: for every record it accepts, the general decoder builds the same record. The
+//! tests and fuzz targets hold them to that: the XML stream never takes the fast path and is
+//! compared with the whole-document decoder, and the JSON decoder is compared with
+//! `serde_json`.
+
+use std::borrow::Cow;
+
+use licscope_syntax::plain_string;
+
+use crate::model::{Record, Scalar};
+
+/// What a fast path may read inside a record; it gives up past these bounds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bounds {
+    /// The longest text (or JSON number) a field may hold.
+    pub(crate) max_text: usize,
+}
+
+/// How a byte of field text is handled: `PLAIN` bytes are taken as they are, `STOP` (`<`) ends
+/// the text, `GIVE_UP` bytes need the event decoder: `&` (a reference), `\r` (line-end
+/// normalization), `]` (a possible `]]>`), control characters XML forbids, and 0xEF, the lead
+/// byte of U+FFFE and U+FFFF.
+const PLAIN: u8 = 0;
+const STOP: u8 = 1;
+const GIVE_UP: u8 = 2;
+
+static TEXT_CLASS: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        if i != b'\t' as usize && i != b'\n' as usize {
+            table[i] = GIVE_UP;
+        }
+        i += 1;
+    }
+    table[b'<' as usize] = STOP;
+    table[b'&' as usize] = GIVE_UP;
+    table[b']' as usize] = GIVE_UP;
+    table[0xEF] = GIVE_UP;
+    table
+};
+
+#[inline(always)]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `<name>` at `i`: returns the offset after it.
+#[inline(always)]
+fn tag(b: &[u8], i: usize, open: &[u8], name: &[u8]) -> Option<usize> {
+    let rest = b.get(i..)?.strip_prefix(open)?.strip_prefix(name)?;
+    (rest.first() == Some(&b'>')).then_some(i + open.len() + name.len() + 1)
+}
+
+/// Reads one XML record from the start of `s` (whitespace first, then the record's start tag)
+/// and returns it with the number of bytes it took, or `None` when the record is not in the
+/// plain layout.
+#[inline]
+pub(crate) fn xml_record<'a, T: Record<'a>>(s: &'a str, bounds: Bounds) -> Option<(T, usize)> {
+    let b = s.as_bytes();
+    let mut i = tag(b, skip_ws(b, 0), b"<", T::NAME.as_bytes())?;
+    let mut record = T::default();
+    let mut seen = 0u64;
+    loop {
+        i = skip_ws(b, i);
+        if b.get(i) != Some(&b'<') {
+            return None;
+        }
+        i += 1;
+        if b.get(i) == Some(&b'/') {
+            let end = tag(b, i, b"/", T::NAME.as_bytes())?;
+            return Some((record, end));
+        }
+        // The field's name runs to `>`; anything else in the tag (attributes, `/`) is not
+        // a field name, and neither are `!` and `?` constructs.
+        let name_start = i;
+        while let Some(c) = b.get(i) {
+            if !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':')) {
+                break;
+            }
+            i += 1;
+        }
+        if b.get(i) != Some(&b'>') {
+            return None;
+        }
+        let name = s.get(name_start..i)?;
+        let index = T::field_index(name)?;
+        let bit = 1u64.checked_shl(u32::try_from(index).ok()?)?;
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        i += 1;
+        let text_start = i;
+        loop {
+            match TEXT_CLASS[usize::from(*b.get(i)?)] {
+                PLAIN => i += 1,
+                STOP => break,
+                _ => return None,
+            }
+        }
+        // Both ends sit next to ASCII markup, so they are character boundaries.
+        let text = s.get(text_start..i)?;
+        if text.len() > bounds.max_text {
+            return None;
+        }
+        i = tag(b, i, b"</", name.as_bytes())?;
+        if !text.is_empty() {
+            record.set(index, Scalar::Text(Cow::Borrowed(text))).ok()?;
+        }
+    }
+}
+
+/// Reads one JSON record object starting at `start` in `s` and returns it with the offset just
+/// after its closing brace, or `None` when the record is not in the plain layout.
+#[inline]
+pub(crate) fn json_record<'a, T: Record<'a>>(
+    s: &'a str,
+    start: usize,
+    bounds: Bounds,
+) -> Option<(T, usize)> {
+    let b = s.as_bytes();
+    if b.get(start) != Some(&b'{') {
+        return None;
+    }
+    let mut i = skip_ws(b, start + 1);
+    let mut record = T::default();
+    if b.get(i) == Some(&b'}') {
+        return Some((record, i + 1));
+    }
+    let mut seen = 0u64;
+    loop {
+        let (key, after) = plain_string(s, i)?;
+        let index = T::field_index(key)?;
+        let bit = 1u64.checked_shl(u32::try_from(index).ok()?)?;
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        i = skip_ws(b, after);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        match *b.get(i)? {
+            b'"' => {
+                let (text, after) = plain_string(s, i)?;
+                if text.len() > bounds.max_text {
+                    return None;
+                }
+                if !text.is_empty() {
+                    record.set(index, Scalar::Text(Cow::Borrowed(text))).ok()?;
+                }
+                i = after;
+            }
+            b'-' | b'0'..=b'9' => {
+                let (end, value) = integer(b, i)?;
+                if end - i > bounds.max_text {
+                    return None;
+                }
+                record.set_integer(index, s.get(i..end)?, value).ok()?;
+                i = end;
+            }
+            b'n' if b.get(i..i + 4) == Some(b"null") => i += 4,
+            _ => return None,
+        }
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => return Some((record, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// A JSON integer (`-?(0|[1-9][0-9]*)`) of at most 18 digits starting at `i`: its end and its
+/// value, or `None` for anything else, fractions, exponents and longer numbers included.
+#[inline(always)]
+fn integer(b: &[u8], start: usize) -> Option<(usize, i64)> {
+    let negative = b.get(start) == Some(&b'-');
+    let first = start + usize::from(negative);
+    let mut i = first;
+    let mut value: i64 = 0;
+    while let Some(&d @ b'0'..=b'9') = b.get(i) {
+        value = value * 10 + i64::from(d - b'0');
+        i += 1;
+        if i - first > 18 {
+            return None;
+        }
+    }
+    let digits = i - first;
+    if digits == 0 || (digits > 1 && b[first] == b'0') {
+        return None;
+    }
+    match b.get(i) {
+        Some(b'.' | b'e' | b'E') => None,
+        _ => Some((i, if negative { -value } else { value })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LicenseInfo;
+
+    const BOUNDS: Bounds = Bounds { max_text: 1 << 20 };
+
+    fn xml(s: &str) -> Option<(LicenseInfo<'_>, usize)> {
+        xml_record::<LicenseInfo<'_>>(s, BOUNDS)
+    }
+
+    #[test]
+    fn reads_the_plain_layout_and_stops_after_the_end_tag() {
+        let s = "\n  <licenseInfoDTO>\n    <daysToExpire>-3</daysToExpire>\n    \
+                 <name>Data Center 1</name><status>LICENSED</status></licenseInfoDTO>\n  <x>";
+        let (r, used) = xml(s).unwrap();
+        assert_eq!(r.days_to_expire, Some(-3));
+        assert_eq!(r.name.as_deref(), Some("Data Center 1"));
+        assert!(matches!(r.name, Some(Cow::Borrowed(_))));
+        assert_eq!(&s[used..], "\n  <x>");
+    }
+
+    #[test]
+    fn gives_up_on_anything_outside_the_plain_layout() {
+        for s in [
+            "<licenseInfoDTO><name>a&amp;b</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>a\rb</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>a]]>b</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>a\u{1}b</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>\u{FFFE}</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name a='1'>x</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name/></licenseInfoDTO>",
+            "<licenseInfoDTO><name>x</name ></licenseInfoDTO>",
+            "<licenseInfoDTO><name>x</nam></licenseInfoDTO>",
+            "<licenseInfoDTO><name>x</name><name>y</name></licenseInfoDTO>",
+            "<licenseInfoDTO><other>x</other></licenseInfoDTO>",
+            "<licenseInfoDTO><!-- c --></licenseInfoDTO>",
+            "<licenseInfoDTO>text<name>x</name></licenseInfoDTO>",
+            "<licenseInfoDTO><daysToExpire>ten</daysToExpire></licenseInfoDTO>",
+            "<licenseInfoDTO><name>x</name>",
+            "<licenseInfoDTO><name>x",
+            "<licenseInfoDTO/>",
+            "<licenseInfoDTO a='b'></licenseInfoDTO>",
+            "</mgmtResponse>",
+            "",
+        ] {
+            assert!(xml(s).is_none(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn gives_up_on_text_over_the_limit() {
+        let s = "<licenseInfoDTO><name>abcd</name></licenseInfoDTO>";
+        assert!(xml_record::<LicenseInfo<'_>>(s, Bounds { max_text: 3 }).is_none());
+        assert!(xml_record::<LicenseInfo<'_>>(s, Bounds { max_text: 4 }).is_some());
+    }
+
+    fn json(s: &str) -> Option<(LicenseInfo<'_>, usize)> {
+        json_record::<LicenseInfo<'_>>(s, 0, BOUNDS)
+    }
+
+    #[test]
+    fn reads_a_plain_json_record_and_stops_after_the_brace() {
+        let s = "{ \"daysToExpire\" : -3, \"name\":\"Base 1\",\n \"status\" : null,\
+                 \"deviceCountUsed\": 0 } ,";
+        let (r, used) = json(s).unwrap();
+        assert_eq!(r.days_to_expire, Some(-3));
+        assert_eq!(r.device_count_used, Some(0));
+        assert_eq!(r.name.as_deref(), Some("Base 1"));
+        assert_eq!(r.status, None);
+        assert_eq!(&s[used..], " ,");
+        assert_eq!(json("{ }"), Some((LicenseInfo::default(), 3)));
+    }
+
+    #[test]
+    fn json_gives_up_on_anything_outside_the_plain_layout() {
+        for s in [
+            r#"{"name":"a\u0041"}"#,
+            "{\"name\":\"a\u{1}\"}",
+            r#"{"daysToExpire":1.0}"#,
+            r#"{"daysToExpire":1e3}"#,
+            r#"{"daysToExpire":01}"#,
+            r#"{"daysToExpire":-}"#,
+            r#"{"daysToExpire":"x"}"#,
+            r#"{"daysToExpire":99999999999}"#,
+            r#"{"status":7}"#,
+            r#"{"name":{"$":"x"}}"#,
+            r#"{"name":["x"]}"#,
+            r#"{"name":true}"#,
+            r#"{"name":nul}"#,
+            r#"{"name":"x","name":"y"}"#,
+            r#"{"other":1}"#,
+            r#"{"name":"x",}"#,
+            r#"{"name":"x""#,
+            r#"{"name" "x"}"#,
+            r#"{,}"#,
+            "[]",
+            "",
+        ] {
+            assert!(json(s).is_none(), "{s:?}");
+        }
+    }
+}
