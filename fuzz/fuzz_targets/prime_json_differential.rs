@@ -62,8 +62,18 @@ fuzz_target!(|data: &[u8]| {
             status.filter(|s| !s.is_empty())
         );
     }
-    assert_eq!(
-        response.root_url,
-        text(&envelope["@rootUrl"]).or_else(|| envelope["@rootUrl"].as_str().map(str::to_owned))
-    );
+    // A number keeps its JSON text in licscope (`40.50`, fuzz-number-text-kept.json);
+    // serde_json writes it its own way (`40.5`): compare numbers by value.
+    let root_url = &envelope["@rootUrl"];
+    if let Some(n) = root_url.as_f64() {
+        assert_eq!(
+            response.root_url.as_deref().and_then(|s| s.parse::<f64>().ok()),
+            Some(n)
+        );
+    } else {
+        assert_eq!(
+            response.root_url,
+            text(root_url).or_else(|| root_url.as_str().map(str::to_owned))
+        );
+    }
 });

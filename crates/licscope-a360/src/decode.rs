@@ -3,7 +3,10 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use licscope_syntax::{Error, ErrorKind, JsonKind, JsonReader, Limits, parse_rfc3339};
+use licscope_syntax::{
+    Error, ErrorKind, JsonKind, JsonReader, Limits, parse_rfc3339, plain_integer, plain_string,
+    skip_whitespace,
+};
 use time::OffsetDateTime;
 
 use crate::model::{
@@ -62,6 +65,9 @@ pub fn default_limits() -> Limits {
 /// See the crate documentation.
 pub fn decode_response_with(input: &[u8], limits: &Limits) -> Result<Response, Error> {
     let mut r = JsonReader::new(input, limits)?;
+    if let Some(details) = plain(r.source(), limits) {
+        return Ok(Response::License(details));
+    }
     if r.peek_kind()? != JsonKind::Object {
         return Err(r.type_error("an object (Automation 360 license details)"));
     }
@@ -71,13 +77,13 @@ pub fn decode_response_with(input: &[u8], limits: &Limits) -> Result<Response, E
     let mut code: Option<Cow<'_, str>> = None;
     let mut message: Option<Cow<'_, str>> = None;
     let mut details_json: Option<&str> = None;
-    // Unknown keys are rare; the set allocates only when one appears.
-    let mut unknown: HashSet<Cow<'_, str>> = HashSet::new();
+    // Unknown keys are rare; the set is built (and its hasher seeded) only when one appears.
+    let mut unknown: Option<HashSet<Cow<'_, str>>> = None;
     let mut first = true;
     while let Some((key, key_at)) = r.next_key(&mut first)? {
         let Some(index) = key_index(&key) else {
             // Cloning a borrowed key copies a pointer; escaped keys are rarer still.
-            if !unknown.insert(key.clone()) {
+            if !unknown.get_or_insert_with(HashSet::new).insert(key.clone()) {
                 return Err(duplicate(&r, key_at, key.into_owned()));
             }
             r.skip_value()
@@ -130,6 +136,70 @@ pub fn decode_response_with(input: &[u8], limits: &Limits) -> Result<Response, E
          \"licenseMode\"), found an object with none of them",
     )
     .at_position(0, 1, 1))
+}
+
+/// The fast path for a license-details document as Control Rooms write it: one object of
+/// license keys, each once, with strings without escapes, an integer, a boolean or `null`, and
+/// valid values. Anything else (an unknown or error-body key, an escape, a timestamp
+/// [`parse_rfc3339`] refuses, a limit reached) returns `None`, and the general decoder reads the
+/// document and words any error; so the fast path only ever accepts what the general decoder
+/// accepts, with the same result.
+fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
+    let b = src.as_bytes();
+    let max = limits.max_string_bytes();
+    let mut i = skip_whitespace(b, 0);
+    if b.get(i) != Some(&b'{') || limits.max_depth() == 0 {
+        return None;
+    }
+    let mut details = LicenseDetails::default();
+    let mut seen = 0u16;
+    i = skip_whitespace(b, i + 1);
+    loop {
+        let (key, after) = plain_string(src, i)?;
+        let index = key_index(key).filter(|&k| (1 << k) & LICENSE_KEYS != 0)?;
+        if seen & (1 << index) != 0 {
+            return None;
+        }
+        seen |= 1 << index;
+        i = skip_whitespace(b, after);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_whitespace(b, i + 1);
+        if b.get(i..i + 4) == Some(b"null") {
+            i += 4;
+        } else if index == 3 {
+            let (code, after) = plain_integer(src, i)?;
+            (after - i <= max).then_some(())?;
+            details.fail_safe_status = Some(FailSafeStatus::from(code));
+            i = after;
+        } else if index == 4 {
+            let value = b.get(i..i + 4) == Some(b"true");
+            if !value && b.get(i..i + 5) != Some(b"false") {
+                return None;
+            }
+            details.license_server_synced = Some(value);
+            i += if value { 4 } else { 5 };
+        } else {
+            let (text, after) = plain_string(src, i)?;
+            (text.len() <= max).then_some(())?;
+            match index {
+                0 => details.license_type = Some(LicenseType::from(text)),
+                1 => details.installation_date = Some(parse_rfc3339(text).ok()?),
+                2 => details.expiration_date = Some(parse_rfc3339(text).ok()?),
+                5 => details.installed_control_room = Some(ControlRoomId::parse(text)),
+                _ => details.license_mode = Some(LicenseMode::from(text)),
+            }
+            i = after;
+        }
+        i = skip_whitespace(b, i);
+        match b.get(i)? {
+            b',' => i = skip_whitespace(b, i + 1),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    (skip_whitespace(b, i + 1) == b.len()).then_some(details)
 }
 
 /// Decodes a license-details document; the Control Room's error body is an error.

@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use licscope_syntax::plain_string;
+use licscope_syntax::{plain_integer, plain_string, skip_whitespace as skip_ws};
 
 use crate::model::{Record, Scalar};
 
@@ -51,14 +51,6 @@ static TEXT_CLASS: [u8; 256] = {
     table[0xEF] = GIVE_UP;
     table
 };
-
-#[inline(always)]
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(i) {
-        i += 1;
-    }
-    i
-}
 
 /// `<name>` at `i`: returns the offset after it.
 #[inline(always)]
@@ -169,7 +161,7 @@ pub(crate) fn json_record<'a, T: Record<'a>>(
                 i = after;
             }
             b'-' | b'0'..=b'9' => {
-                let (end, value) = integer(b, i)?;
+                let (value, end) = plain_integer(s, i)?;
                 if end - i > bounds.max_text {
                     return None;
                 }
@@ -185,31 +177,6 @@ pub(crate) fn json_record<'a, T: Record<'a>>(
             b'}' => return Some((record, i + 1)),
             _ => return None,
         }
-    }
-}
-
-/// A JSON integer (`-?(0|[1-9][0-9]*)`) of at most 18 digits starting at `i`: its end and its
-/// value, or `None` for anything else, fractions, exponents and longer numbers included.
-#[inline(always)]
-fn integer(b: &[u8], start: usize) -> Option<(usize, i64)> {
-    let negative = b.get(start) == Some(&b'-');
-    let first = start + usize::from(negative);
-    let mut i = first;
-    let mut value: i64 = 0;
-    while let Some(&d @ b'0'..=b'9') = b.get(i) {
-        value = value * 10 + i64::from(d - b'0');
-        i += 1;
-        if i - first > 18 {
-            return None;
-        }
-    }
-    let digits = i - first;
-    if digits == 0 || (digits > 1 && b[first] == b'0') {
-        return None;
-    }
-    match b.get(i) {
-        Some(b'.' | b'e' | b'E') => None,
-        _ => Some((i, if negative { -value } else { value })),
     }
 }
 

@@ -461,10 +461,7 @@ impl<'a> JsonReader<'a> {
 
     #[inline]
     fn skip_ws(&mut self) {
-        let b = self.src.as_bytes();
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(self.pos) {
-            self.pos += 1;
-        }
+        self.pos = skip_whitespace(self.src.as_bytes(), self.pos);
     }
 
     /// Describes the character at the current position for messages.
@@ -719,9 +716,47 @@ pub fn plain_string(src: &str, quote: usize) -> Option<(&str, usize)> {
     Some((src.get(start..i)?, i + 1))
 }
 
+/// Reads a JSON integer (`-?(0|[1-9][0-9]*)`) of at most 18 digits starting at `at`: returns
+/// its value and the offset after it, or `None` for anything else (a fraction, an exponent, a
+/// longer number, no number), which [`JsonReader`]'s own methods handle. For fast paths.
+#[inline]
+pub fn plain_integer(src: &str, at: usize) -> Option<(i64, usize)> {
+    let b = src.as_bytes();
+    let negative = b.get(at) == Some(&b'-');
+    let first = at + usize::from(negative);
+    let mut i = first;
+    let mut value: i64 = 0;
+    while let Some(&d @ b'0'..=b'9') = b.get(i) {
+        if i - first == 18 {
+            return None;
+        }
+        value = value * 10 + i64::from(d - b'0');
+        i += 1;
+    }
+    let digits = i - first;
+    if digits == 0 || (digits > 1 && b[first] == b'0') {
+        return None;
+    }
+    match b.get(i) {
+        Some(b'.' | b'e' | b'E') => None,
+        _ => Some((if negative { -value } else { value }, i)),
+    }
+}
+
+/// The offset of the first byte at or after `i` that is not JSON (or XML) whitespace: space,
+/// tab, line feed or carriage return.
+#[inline]
+pub fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(i) {
+        i += 1;
+    }
+    i
+}
+
 /// Skips, eight bytes at a time, the bytes of a string that need no attention, and returns the
-/// offset of the first eight-byte word that holds a quote, a backslash or a control character
-/// (or of the last partial word). The caller finishes byte by byte.
+/// offset of the first quote, backslash or control character, or of the last partial word
+/// (fewer than eight bytes before the end of the input), which the caller finishes byte by
+/// byte.
 #[inline]
 fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -738,8 +773,11 @@ fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
         let special = (quote.wrapping_sub(ONES) & !quote)
             | (backslash.wrapping_sub(ONES) & !backslash)
             | (x.wrapping_sub(0x20 * ONES) & !x);
-        if special & HIGHS != 0 {
-            return i;
+        let special = special & HIGHS;
+        if special != 0 {
+            // A flag can be wrong only above a true one (a borrow carries upwards): the lowest
+            // flag marks the first special byte.
+            return i + special.trailing_zeros() as usize / 8;
         }
         i += 8;
     }
@@ -764,4 +802,82 @@ pub fn parse_integer(text: &str, min: i64, max: i64) -> Result<i64, String> {
         .ok()
         .filter(|v| (min..=max).contains(v))
         .ok_or_else(|| format!("integer {text} is out of range ({min} to {max})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a byte-by-byte scan stops: the first quote, backslash or control character.
+    fn naive(bytes: &[u8], start: usize) -> usize {
+        (start..bytes.len())
+            .find(|&i| STRING_STOP[usize::from(bytes[i])])
+            .unwrap_or(bytes.len())
+    }
+
+    #[test]
+    fn skip_plain_stops_at_the_first_special_byte() {
+        let plain = [b'a', b' ', 0x7F, 0x80, 0xA0, 0xFF, b'!', b'#'];
+        let mut specials: Vec<u8> = (0..0x20).collect();
+        specials.extend([b'"', b'\\']);
+        for len in 0..24 {
+            for at in 0..len {
+                for &special in &specials {
+                    for (k, &fill) in plain.iter().enumerate() {
+                        // Plain bytes of every kind before and after, a second special later.
+                        let mut bytes: Vec<u8> = (0..len).map(|i| plain[(i + k) % 8]).collect();
+                        bytes[at] = special;
+                        if at + 3 < len {
+                            bytes[at + 3] = b'"';
+                        }
+                        bytes[0] = if at == 0 { special } else { fill };
+                        for start in 0..=at {
+                            let got = skip_plain(&bytes, start);
+                            let want = naive(&bytes, start);
+                            // Exact, or short of it in the last partial word.
+                            assert!(
+                                got == want || (got < want && bytes.len() - got < 8),
+                                "{bytes:?} from {start}: {got}, expected {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_integer_takes_up_to_18_digits_and_never_overflows() {
+        let eighteen = "999999999999999999";
+        assert_eq!(
+            plain_integer(eighteen, 0),
+            Some((999_999_999_999_999_999, 18))
+        );
+        assert_eq!(plain_integer("-42,", 0), Some((-42, 3)));
+        assert_eq!(plain_integer("0}", 0), Some((0, 1)));
+        assert_eq!(plain_integer("-0", 0), Some((0, 2)));
+        for s in [
+            "9999999999999999999",
+            "99999999999999999999999",
+            "-9999999999999999999",
+            "01",
+            "-",
+            "1.5",
+            "1e3",
+            "x",
+            "",
+        ] {
+            assert_eq!(plain_integer(s, 0), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn plain_string_reads_strings_without_escapes_only() {
+        let src = r#"x"abc" "a\"b" "tab	" "open"#;
+        assert_eq!(plain_string(src, 1), Some(("abc", 6)));
+        assert_eq!(plain_string(src, 7), None);
+        assert_eq!(plain_string(src, 14), None);
+        assert_eq!(plain_string(src, 21), None);
+        assert_eq!(plain_string(src, 0), None);
+    }
 }
