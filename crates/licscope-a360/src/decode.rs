@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use licscope_syntax::{
-    Error, ErrorKind, JsonKind, JsonReader, Limits, parse_rfc3339, plain_integer, plain_string,
-    skip_whitespace,
+    Error, ErrorKind, JsonKind, JsonReader, Limits, match_key, parse_rfc3339, plain_integer,
+    plain_string, skip_whitespace, utf8_without_bom,
 };
 use time::OffsetDateTime;
 
@@ -138,6 +138,28 @@ pub fn decode_response_with(input: &[u8], limits: &Limits) -> Result<Response, E
     .at_position(0, 1, 1))
 }
 
+/// Decodes `input` when it is a license-details document in the plain layout Control Rooms
+/// write (only license keys, each once; strings without escapes; valid values), and returns
+/// `None` for anything else, valid or not, without building an error.
+///
+/// Every document it decodes, [`decode`](crate::decode) decodes to the same value, and it holds
+/// no key of any other API (no `mgmtResponse`, no error-body key): format detection can take it
+/// first, at the cost of a few comparisons for other documents.
+///
+/// # Example
+///
+/// ```
+/// let doc = br#"{"type": "PURCHASED", "expirationDate": "2026-06-30T18:29:59.999Z"}"#;
+/// assert_eq!(licscope_a360::decode_plain(doc), licscope_a360::decode(doc).ok());
+/// assert_eq!(licscope_a360::decode_plain(br#"{"mgmtResponse": {}}"#), None);
+/// ```
+pub fn decode_plain(input: &[u8]) -> Option<LicenseDetails> {
+    let limits = default_limits();
+    limits.check_input_size(input.len()).ok()?;
+    let (src, _) = utf8_without_bom(input).ok()?;
+    plain(src, &limits)
+}
+
 /// The fast path for a license-details document as Control Rooms write it: one object of
 /// license keys, each once, with strings without escapes, an integer, a boolean or `null`, and
 /// valid values. Anything else (an unknown or error-body key, an escape, a timestamp
@@ -155,8 +177,7 @@ fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
     let mut seen = 0u16;
     i = skip_whitespace(b, i + 1);
     loop {
-        let (key, after) = plain_string(src, i)?;
-        let index = key_index(key).filter(|&k| (1 << k) & LICENSE_KEYS != 0)?;
+        let (index, after) = match_key(src, i, &KEYS[..7])?;
         if seen & (1 << index) != 0 {
             return None;
         }

@@ -78,7 +78,7 @@ mod decode;
 mod model;
 mod validate;
 
-pub use decode::{decode_response_with, decode_with, default_limits};
+pub use decode::{decode_plain, decode_response_with, decode_with, default_limits};
 pub use licscope_syntax::{Error, ErrorKind, Limits};
 pub use model::{
     ApiError, ControlRoomId, FailSafeStatus, LicenseDetails, LicenseMode, LicenseType, Response,

@@ -77,17 +77,28 @@ pub fn decode(input: &[u8], hint: SourceHint) -> Result<Decoded<'_>, Error> {
         SourceHint::Auto if licscope_prime::looks_like_xml(input) => {
             licscope_prime::decode_xml_with(input, &Limits::default()).map(Decoded::CiscoPrime)
         }
-        SourceHint::Auto => match licscope_prime::decode_json(input) {
-            Err(e) if is_not_this_api(&e) => match licscope_a360::decode(input) {
-                Err(e) if is_not_this_api(&e) => Err(Error::new(
-                    ErrorKind::UnexpectedDocument,
-                    format!("{EXPECTED}; found {}", found(&e)),
-                )
-                .at_position(0, 1, 1)),
-                other => other.map(Decoded::Automation360),
-            },
-            other => other.map(Decoded::CiscoPrime),
+        // A plain Automation 360 document holds no Prime key, so Prime would refuse it: read it
+        // first, and Prime's decoder never has to read it whole only to refuse it.
+        SourceHint::Auto => match licscope_a360::decode_plain(input) {
+            Some(details) => Ok(Decoded::Automation360(details)),
+            None => decode_json(input),
         },
+    }
+}
+
+/// Auto-detection between the two JSON formats: Prime first, so a document with a
+/// `mgmtResponse` key is Prime's whatever other keys it holds.
+fn decode_json(input: &[u8]) -> Result<Decoded<'_>, Error> {
+    match licscope_prime::decode_json(input) {
+        Err(e) if is_not_this_api(&e) => match licscope_a360::decode(input) {
+            Err(e) if is_not_this_api(&e) => Err(Error::new(
+                ErrorKind::UnexpectedDocument,
+                format!("{EXPECTED}; found {}", found(&e)),
+            )
+            .at_position(0, 1, 1)),
+            other => other.map(Decoded::Automation360),
+        },
+        other => other.map(Decoded::CiscoPrime),
     }
 }
 

@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use licscope_syntax::{plain_integer, plain_string, skip_whitespace as skip_ws};
+use licscope_syntax::{match_key, plain_integer, plain_string, skip_whitespace as skip_ws};
 
 use crate::model::{Record, Scalar};
 
@@ -137,8 +137,7 @@ pub(crate) fn json_record<'a, T: Record<'a>>(
     }
     let mut seen = 0u64;
     loop {
-        let (key, after) = plain_string(s, i)?;
-        let index = T::field_index(key)?;
+        let (index, after) = match_key(s, i, T::FIELDS)?;
         let bit = 1u64.checked_shl(u32::try_from(index).ok()?)?;
         if seen & bit != 0 {
             return None;

@@ -716,6 +716,22 @@ pub fn plain_string(src: &str, quote: usize) -> Option<(&str, usize)> {
     Some((src.get(start..i)?, i + 1))
 }
 
+/// Matches the string whose opening quote is at `quote` against `keys` (plain names, without
+/// quotes or backslashes): returns the index of the key it equals and the offset after its
+/// closing quote, or `None` when it equals none of them (or holds an escape that might make it
+/// equal one), which [`JsonReader`]'s own methods handle. For fast paths: it compares the known
+/// names instead of scanning the string.
+#[inline]
+pub fn match_key(src: &str, quote: usize, keys: &[&str]) -> Option<(usize, usize)> {
+    let rest = src.as_bytes().get(quote..)?.strip_prefix(b"\"")?;
+    let first = *rest.first()?;
+    keys.iter().enumerate().find_map(|(index, key)| {
+        let k = key.as_bytes();
+        (k.first() == Some(&first) && rest.get(k.len()) == Some(&b'"') && rest.starts_with(k))
+            .then_some((index, quote + k.len() + 2))
+    })
+}
+
 /// Reads a JSON integer (`-?(0|[1-9][0-9]*)`) of at most 18 digits starting at `at`: returns
 /// its value and the offset after it, or `None` for anything else (a fraction, an exponent, a
 /// longer number, no number), which [`JsonReader`]'s own methods handle. For fast paths.
@@ -843,6 +859,26 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn match_key_finds_exact_names_only() {
+        let keys = ["name", "nameX", "status", ""];
+        assert_eq!(match_key(r#"{"name":1}"#, 1, &keys), Some((0, 7)));
+        assert_eq!(match_key(r#""nameX""#, 0, &keys), Some((1, 7)));
+        assert_eq!(match_key(r#""status""#, 0, &keys), Some((2, 8)));
+        // The empty key is never matched: its first byte is the closing quote.
+        for (src, at) in [
+            (r#""nam""#, 0),
+            (r#""names""#, 0),
+            (r#""nam\u0065""#, 0),
+            (r#""name"#, 0),
+            ("\"\"", 0),
+            (r#"name""#, 0),
+            (r#""name""#, 9),
+        ] {
+            assert_eq!(match_key(src, at, &keys), None, "{src}");
         }
     }
 

@@ -52,7 +52,9 @@ mod rfc3339;
 
 pub use encoding::{reject_wide_encoding, utf8_without_bom};
 pub use error::{Error, ErrorKind};
-pub use json::{JsonKind, JsonReader, parse_integer, plain_integer, plain_string, skip_whitespace};
+pub use json::{
+    JsonKind, JsonReader, match_key, parse_integer, plain_integer, plain_string, skip_whitespace,
+};
 pub use limits::Limits;
 pub use rfc3339::{format_rfc3339, parse_rfc3339, serde_rfc3339};
 

@@ -69,3 +69,23 @@ fn a_hint_forces_the_decoder_and_errors_keep_their_path() {
         ErrorKind::Syntax
     );
 }
+
+/// A JSON document with a `mgmtResponse` key is Prime's, whatever else it holds, and a plain
+/// Automation 360 document is Automation 360's: the order detection tries them in never shows.
+#[test]
+fn a_mgmt_response_key_makes_a_document_prime_whatever_else_it_holds() {
+    for doc in [
+        &br#"{"type": "TRIAL", "mgmtResponse": {"licenseInfoDTO": {"name": "Base"}}}"#[..],
+        br#"{"mgmtResponse": {"licenseInfoDTO": []}, "licenseMode": "FileLicense"}"#,
+    ] {
+        assert_eq!(
+            decode(doc, SourceHint::Auto).map(|d| d.source()),
+            Ok(Source::CiscoPrime)
+        );
+    }
+    let a360 = br#"{"type": "TRIAL", "licenseMode": "FileLicense"}"#;
+    assert_eq!(
+        decode(a360, SourceHint::Auto).map(|d| d.source()),
+        Ok(Source::Automation360)
+    );
+}
