@@ -61,3 +61,43 @@ fn names_borrow_from_the_input_unless_escaped() {
     let r = decode_json(json).unwrap();
     assert!(matches!(r.records[0].name, Some(Cow::Borrowed("Plain"))));
 }
+
+/// A decoder that counts the records of a document.
+type CountRecords = fn(&[u8], &Limits) -> Result<usize, licscope_prime::Error>;
+
+/// Records in the plain layout Prime writes (which the decoders read on their fast paths) are
+/// held to the same limits, with the same errors, as any other record.
+#[test]
+fn limits_hold_for_records_in_the_plain_layout() {
+    // Names of 20 bytes, longer than any key, for the string limit.
+    let xml = b"<mgmtResponse>\n  <licenseInfoDTO><name>Plain feature name 1</name></licenseInfoDTO>\n  \
+                <licenseInfoDTO><name>Plain feature name 2</name></licenseInfoDTO>\n</mgmtResponse>";
+    let json = br#"{"mgmtResponse": {"licenseInfoDTO": [{"name": "Plain feature name 1"},
+                   {"name": "Plain feature name 2"}]}}"#;
+    let decoders: [(&[u8], CountRecords); 2] = [
+        (xml, |i, l| decode_xml_with(i, l).map(|r| r.records.len())),
+        (json, |i, l| {
+            licscope_prime::decode_json_with(i, l).map(|r| r.records.len())
+        }),
+    ];
+    for (input, decode) in decoders {
+        let base = Limits::default();
+        assert_eq!(decode(input, &base), Ok(2));
+        for limits in [
+            base.with_max_records(1),
+            base.with_max_string_bytes(19),
+            base.with_max_depth(2),
+        ] {
+            let err = decode(input, &limits).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+        }
+        let err = decode(input, &base.with_max_string_bytes(19)).unwrap_err();
+        assert_eq!(
+            err.path(),
+            Some("mgmtResponse.licenseInfoDTO[0].name"),
+            "{err}"
+        );
+        assert_eq!(decode(input, &base.with_max_string_bytes(20)), Ok(2));
+        assert_eq!(decode(input, &base.with_max_records(2)), Ok(2));
+    }
+}
