@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use licscope_syntax::{
     Error, ErrorKind, JsonKind, JsonReader, Limits, match_key, parse_rfc3339, plain_integer,
-    plain_string, skip_whitespace, utf8_without_bom,
+    plain_string, plain_timestamp, skip_whitespace, utf8_without_bom,
 };
 use time::OffsetDateTime;
 
@@ -201,13 +201,21 @@ fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
             }
             details.license_server_synced = Some(value);
             i += if value { 4 } else { 5 };
+        } else if index == 1 || index == 2 {
+            let (date, after) = plain_timestamp(src, i)?;
+            (after - i - 2 <= max).then_some(())?;
+            let slot = if index == 1 {
+                &mut details.installation_date
+            } else {
+                &mut details.expiration_date
+            };
+            *slot = Some(date);
+            i = after;
         } else {
             let (text, after) = plain_string(src, i)?;
             (text.len() <= max).then_some(())?;
             match index {
                 0 => details.license_type = Some(LicenseType::from(text)),
-                1 => details.installation_date = Some(parse_rfc3339(text).ok()?),
-                2 => details.expiration_date = Some(parse_rfc3339(text).ok()?),
                 5 => details.installed_control_room = Some(ControlRoomId::parse(text)),
                 _ => details.license_mode = Some(LicenseMode::from(text)),
             }

@@ -763,6 +763,7 @@ pub fn plain_integer(src: &str, at: usize) -> Option<(i64, usize)> {
 /// tab, line feed or carriage return.
 #[inline]
 pub fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
+    // Eight bytes at a time was measured slower here: the runs are short (an indentation).
     while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(i) {
         i += 1;
     }

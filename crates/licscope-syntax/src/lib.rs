@@ -56,7 +56,7 @@ pub use json::{
     JsonKind, JsonReader, match_key, parse_integer, plain_integer, plain_string, skip_whitespace,
 };
 pub use limits::Limits;
-pub use rfc3339::{format_rfc3339, parse_rfc3339, serde_rfc3339};
+pub use rfc3339::{format_rfc3339, parse_rfc3339, plain_timestamp, serde_rfc3339};
 
 #[doc(hidden)]
 pub use serde as __serde;

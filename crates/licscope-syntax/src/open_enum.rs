@@ -39,6 +39,7 @@ macro_rules! open_string_enum {
         }
 
         impl ::core::convert::From<&str> for $name {
+            #[inline]
             fn from(s: &str) -> $name {
                 match s {
                     $( $text => $name::$variant, )+

@@ -21,16 +21,28 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 /// Returns the reason, phrased to follow "invalid timestamp `...`: ".
 pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
     match parse_common(s.as_bytes()) {
-        Some(value) => Ok(value),
-        None => parse_checked(s),
+        Some((value, len)) if len == s.len() => Ok(value),
+        _ => parse_checked(s),
     }
 }
 
+/// Reads a JSON string that holds exactly an RFC 3339 timestamp in a common form (see
+/// [`parse_rfc3339`]'s fast path) from its opening quote at `quote`: returns the value and the
+/// offset after the closing quote, or `None` for anything else, which a caller reads with
+/// [`parse_rfc3339`] to word the error. For fast paths: the string is not scanned twice.
+#[inline(always)]
+pub fn plain_timestamp(src: &str, quote: usize) -> Option<(OffsetDateTime, usize)> {
+    let b = src.as_bytes().get(quote..)?.strip_prefix(b"\"")?;
+    let (value, len) = parse_common(b)?;
+    (b.get(len) == Some(&b'"')).then_some((value, quote + len + 2))
+}
+
 /// The fast path of [`parse_rfc3339`] for the forms servers write: every digit in place, a
-/// fraction of 1 to 9 digits or none, `Z` or `±HH:MM`, a year between 0001 and 9998. It returns
-/// `None` for anything else, valid or not, and [`parse_checked`] reads it and words the error.
+/// fraction of 1 to 9 digits or none, `Z` or `±HH:MM`, a year between 0001 and 9998. It reads
+/// a timestamp at the start of `b` and returns it with its length; `None` for anything else,
+/// valid or not, which [`parse_checked`] reads and words the error for.
 #[inline]
-fn parse_common(b: &[u8]) -> Option<OffsetDateTime> {
+fn parse_common(b: &[u8]) -> Option<(OffsetDateTime, usize)> {
     let h: &[u8; 19] = b.first_chunk()?;
     if h[4] != b'-'
         || h[7] != b'-'
@@ -71,15 +83,15 @@ fn parse_common(b: &[u8]) -> Option<OffsetDateTime> {
         }
         nanos *= 10u32.pow(9 - n as u32);
     }
-    let offset_seconds = match b.get(i..)? {
-        [b'Z' | b'z'] => 0,
-        &[sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+    let (offset_seconds, len) = match *b.get(i..)? {
+        [b'Z' | b'z', ..] => (0, i + 1),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2, ..] => {
             let (h, m) = (two(h1, h2), two(m1, m2));
             if h > 23 || m > 59 {
                 return None;
             }
             let secs = (h * 3600 + m * 60) as i32;
-            if sign == b'-' { -secs } else { secs }
+            (if sign == b'-' { -secs } else { secs }, i + 6)
         }
         _ => return None,
     };
@@ -91,7 +103,10 @@ fn parse_common(b: &[u8]) -> Option<OffsetDateTime> {
     let time = Time::from_hms_nano(hour as u8, minute as u8, second as u8, nanos).ok()?;
     let offset = UtcOffset::from_whole_seconds(offset_seconds).ok()?;
     // An offset moves the instant by less than a day: years 1 to 9998 stay in range in UTC.
-    Some(PrimitiveDateTime::new(date, time).assume_offset(offset))
+    Some((
+        PrimitiveDateTime::new(date, time).assume_offset(offset),
+        len,
+    ))
 }
 
 /// [`parse_rfc3339`] for any input: each part checked in turn, with the reason for a refusal.
@@ -374,8 +389,8 @@ mod tests {
                 bytes[at] = byte;
             }
             let checked = std::str::from_utf8(&bytes).map(parse_checked);
-            match parse_common(&bytes) {
-                Some(v) => prop_assert_eq!(checked, Ok(Ok(v))),
+            match parse_common(&bytes).filter(|(_, len)| *len == bytes.len()) {
+                Some((v, _)) => prop_assert_eq!(checked, Ok(Ok(v))),
                 // Only the unusual is left to the checked parser.
                 None => prop_assert!(
                     change.is_some() || checked.as_ref().map_or(true, Result::is_err)
@@ -391,6 +406,23 @@ mod tests {
         let mut out = String::new();
         format_rfc3339(v, &mut out).unwrap_or_else(|e| panic!("{s}: {e}"));
         out
+    }
+
+    #[test]
+    fn plain_timestamp_reads_a_whole_json_string_only() {
+        let src = r#"{"d": "2021-06-30T18:29:59.999Z", "e": "2021-06-30T18:29:59Zx"}"#;
+        let quote = src.find("\"2021").unwrap_or(0);
+        let (value, after) = plain_timestamp(src, quote).unwrap();
+        assert_eq!(Ok(value), parse_rfc3339("2021-06-30T18:29:59.999Z"));
+        assert_eq!(&src[after..after + 2], ", ");
+        let second = src.rfind("\"2021").unwrap_or(0);
+        assert_eq!(plain_timestamp(src, second), None);
+        assert_eq!(plain_timestamp(src, 0), None);
+        assert_eq!(
+            plain_timestamp(r#""2021-06-30T18:29:59+05:30""#, 0).map(|(_, n)| n),
+            Some(27)
+        );
+        assert_eq!(plain_timestamp(r#""2021-02-30T18:29:59Z""#, 0), None);
     }
 
     #[test]
