@@ -24,7 +24,7 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
     }
     r.begin_object()?;
     let mut document = None;
-    let mut keys = Keys::default();
+    let mut keys = Keys::new(&["mgmtResponse", "errorDocument"]);
     let mut first = true;
     while let Some((key, at)) = r.next_key(&mut first)? {
         keys.insert(&r, &key, at, "")?;
@@ -75,7 +75,8 @@ fn envelope<'a, T: Record<'a>>(
             .with_path(|| "mgmtResponse".to_owned()));
     }
     r.begin_object()?;
-    let mut keys = Keys::default();
+    let known = ["@responseType", "@requestUrl", "@rootUrl", T::NAME];
+    let mut keys = Keys::new(&known);
     let mut first = true;
     while let Some((key, at)) = r.next_key(&mut first)? {
         keys.insert(r, &key, at, "mgmtResponse.")?;
@@ -225,14 +226,24 @@ fn scalar<'a>(r: &mut JsonReader<'a>) -> Result<Option<Scalar<'a>>, Error> {
     }
 }
 
-/// The keys of one object, to refuse duplicates; created (and its hasher seeded) only when an
-/// object has a key outside the fixed fields.
+/// The keys of one object, to refuse duplicates: a bit for each of the `known` keys, and a set,
+/// created (and its hasher seeded) only when the object has another key.
 #[derive(Default)]
 struct Keys<'k> {
+    known: &'k [&'k str],
+    bits: u64,
     seen: Option<HashSet<Cow<'k, str>>>,
 }
 
 impl<'k> Keys<'k> {
+    fn new(known: &'k [&'k str]) -> Keys<'k> {
+        Keys {
+            known,
+            bits: 0,
+            seen: None,
+        }
+    }
+
     // The key is cloned into the set as a `Cow`: a borrowed key stays a borrowed pointer.
     #[allow(clippy::ptr_arg)]
     fn insert(
@@ -242,11 +253,18 @@ impl<'k> Keys<'k> {
         at: usize,
         prefix: &str,
     ) -> Result<(), Error> {
-        if self
-            .seen
-            .get_or_insert_with(HashSet::new)
-            .insert(key.clone())
-        {
+        let fresh = match self.known.iter().position(|k| *k == key) {
+            Some(i) if i < 64 => {
+                let fresh = self.bits & (1 << i) == 0;
+                self.bits |= 1 << i;
+                fresh
+            }
+            _ => self
+                .seen
+                .get_or_insert_with(HashSet::new)
+                .insert(key.clone()),
+        };
+        if fresh {
             Ok(())
         } else {
             Err(duplicate(r, at, key, &format!("{prefix}{key}")))

@@ -101,3 +101,33 @@ fn limits_hold_for_records_in_the_plain_layout() {
         assert_eq!(decode(input, &base.with_max_records(2)), Ok(2));
     }
 }
+
+#[test]
+fn json_keys_given_twice_are_refused_at_every_level() {
+    for (doc, path) in [
+        (
+            &br#"{"mgmtResponse": {}, "mgmtResponse": {}}"#[..],
+            "mgmtResponse",
+        ),
+        (br#"{"x": 1, "mgmtResponse": {}, "x": 2}"#, "x"),
+        (
+            br#"{"mgmtResponse": {"@rootUrl": "a", "@rootUrl": "b"}}"#,
+            "mgmtResponse.@rootUrl",
+        ),
+        (
+            br#"{"mgmtResponse": {"@count": 1, "licenseInfoDTO": [], "@count": 1}}"#,
+            "mgmtResponse.@count",
+        ),
+        (
+            br#"{"mgmtResponse": {"licenseInfoDTO": [], "licenseInfoDTO": []}}"#,
+            "mgmtResponse.licenseInfoDTO",
+        ),
+    ] {
+        let err = decode_json(doc).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.path()),
+            (ErrorKind::DuplicateField, Some(path)),
+            "{err}"
+        );
+    }
+}
