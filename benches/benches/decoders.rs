@@ -10,7 +10,9 @@ use std::borrow::Cow;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use licscope_benches::{a360_document, prime_json, prime_xml};
+use licscope_benches::{
+    a360_document, prime_json, prime_json_general, prime_xml, prime_xml_general,
+};
 use licscope_normalize::{Policy, SourceHint};
 use serde::Deserialize;
 use serde_json::Value;
@@ -87,6 +89,17 @@ fn bench_prime_xml(c: &mut Criterion) {
                     .len()
             });
         });
+        if n < 1_000_000 {
+            let general = prime_xml_general(n).into_bytes();
+            group.bench_with_input(BenchmarkId::new("licscope_general", n), &general, |b, i| {
+                b.iter(|| {
+                    licscope_prime::decode_xml(black_box(i))
+                        .unwrap()
+                        .records
+                        .len()
+                });
+            });
+        }
         group.bench_with_input(BenchmarkId::new("licscope_stream", n), &input, |b, i| {
             b.iter(|| {
                 licscope_prime::XmlStream::<_, licscope_prime::LicenseInfo<'static>>::new(
@@ -184,6 +197,17 @@ fn bench_prime_json(c: &mut Criterion) {
                     .len()
             });
         });
+        if n < 1_000_000 {
+            let general = prime_json_general(n).into_bytes();
+            group.bench_with_input(BenchmarkId::new("licscope_general", n), &general, |b, i| {
+                b.iter(|| {
+                    licscope_prime::decode_json(black_box(i))
+                        .unwrap()
+                        .records
+                        .len()
+                });
+            });
+        }
         group.bench_with_input(
             BenchmarkId::new("serde_json_ignored_any", n),
             &input,

@@ -9,7 +9,9 @@
 use std::hint::black_box;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
-use licscope_benches::{a360_document, prime_json, prime_xml};
+use licscope_benches::{
+    a360_document, prime_json, prime_json_general, prime_xml, prime_xml_general,
+};
 use licscope_normalize::{Policy, SourceHint};
 
 fn xml(n: usize) -> Vec<u8> {
@@ -26,6 +28,30 @@ fn json(n: usize) -> Vec<u8> {
 fn prime_xml_decode(input: Vec<u8>) -> usize {
     black_box(
         licscope_prime::decode_xml(black_box(&input))
+            .unwrap()
+            .records
+            .len(),
+    )
+}
+
+// Records with an `id` attribute: the general, event-driven path.
+#[library_benchmark]
+#[bench::records_10000(setup = prime_xml_general, args = (10_000))]
+fn prime_xml_general_decode(input: String) -> usize {
+    black_box(
+        licscope_prime::decode_xml(black_box(input.as_bytes()))
+            .unwrap()
+            .records
+            .len(),
+    )
+}
+
+// Records with an `@id` key: the general path over `JsonReader`.
+#[library_benchmark]
+#[bench::records_10000(setup = prime_json_general, args = (10_000))]
+fn prime_json_general_decode(input: String) -> usize {
+    black_box(
+        licscope_prime::decode_json(black_box(input.as_bytes()))
             .unwrap()
             .records
             .len(),
@@ -74,7 +100,8 @@ fn normalize_prime_xml(input: Vec<u8>) -> usize {
 
 library_benchmark_group!(
     name = decoders;
-    benchmarks = prime_xml_decode, prime_xml_stream, prime_json_decode, a360_decode, normalize_prime_xml
+    benchmarks = prime_xml_decode, prime_xml_general_decode, prime_xml_stream, prime_json_decode,
+        prime_json_general_decode, a360_decode, normalize_prime_xml
 );
 
 main!(library_benchmark_groups = decoders);

@@ -77,17 +77,41 @@ fn feature(rng: &mut Rng, i: usize) -> Feature {
 /// A Prime license-info XML document with `records` records, as Prime writes it.
 pub fn prime_xml(records: usize) -> String {
     let mut out = String::with_capacity(records * 230 + 300);
-    write_prime_xml(records, &mut out);
-    out
-}
-
-fn write_prime_xml(records: usize, out: &mut String) {
     out.push_str(PRIME_XML_HEAD);
     let mut rng = Rng::new(7);
     for i in 0..records {
-        write_record(&mut rng, i, out);
+        write_record(&mut rng, i, &mut out);
     }
     out.push_str(PRIME_XML_TAIL);
+    out
+}
+
+/// [`prime_xml`] with an `id` attribute on every record: the same data, in a layout the
+/// decoder's fast path leaves to its general, event-driven path, which this measures.
+pub fn prime_xml_general(records: usize) -> String {
+    let xml = prime_xml(records);
+    let mut out = String::with_capacity(xml.len() + records * 12);
+    for (i, part) in xml.split("<licenseInfoDTO>").enumerate() {
+        if i > 0 {
+            let _ = write!(out, "<licenseInfoDTO id=\"{i}\">");
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// [`prime_json`] with an `@id` key first in every record: the same data, in a layout the
+/// decoder's fast path leaves to its general path, which this measures.
+pub fn prime_json_general(records: usize) -> String {
+    let json = prime_json(records);
+    let mut out = String::with_capacity(json.len() + records * 16);
+    for (i, part) in json.split("{\n      \"daysToExpire\"").enumerate() {
+        if i > 0 {
+            let _ = write!(out, "{{\n      \"@id\" : \"{i}\",\n      \"daysToExpire\"");
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 const PRIME_XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
@@ -196,6 +220,20 @@ mod tests {
         assert!(from_xml.is_ok());
         assert_eq!(from_xml, from_json);
         assert_eq!(from_xml.map(|r| r.records.len()), Ok(50));
+    }
+
+    #[test]
+    fn general_variants_hold_the_same_records_in_another_layout() {
+        let n = 40;
+        let source = prime_xml(n);
+        let plain = licscope_prime::decode_xml(source.as_bytes());
+        let xml = prime_xml_general(n);
+        let json = prime_json_general(n);
+        assert_eq!(xml.matches(" id=").count(), n);
+        assert_eq!(json.matches("\"@id\"").count(), n);
+        assert_eq!(plain.as_ref().map(|r| r.records.len()), Ok(n));
+        assert_eq!(licscope_prime::decode_xml(xml.as_bytes()), plain);
+        assert_eq!(licscope_prime::decode_json(json.as_bytes()), plain);
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
     let mut keys = Keys::new(&["mgmtResponse", "errorDocument"]);
     let mut first = true;
     while let Some((key, at)) = r.next_key(&mut first)? {
-        keys.insert(&r, &key, at, "")?;
+        keys.insert(&r, &key, at, || key.to_string())?;
         match &*key {
             "mgmtResponse" | "errorDocument" if document.is_some() => {
                 return Err(r.error_at(
@@ -79,7 +79,7 @@ fn envelope<'a, T: Record<'a>>(
     let mut keys = Keys::new(&known);
     let mut first = true;
     while let Some((key, at)) = r.next_key(&mut first)? {
-        keys.insert(r, &key, at, "mgmtResponse.")?;
+        keys.insert(r, &key, at, || format!("mgmtResponse.{key}"))?;
         let path = || format!("mgmtResponse.{key}");
         let slot = match &*key {
             "@responseType" => &mut envelope.response_type,
@@ -179,7 +179,7 @@ fn record<'a, T: Record<'a>>(
     let mut first = true;
     while let Some((key, at)) = r.next_key(&mut first)? {
         let Some(index) = T::field_index(&key) else {
-            unknown.insert(r, &key, at, &path(""))?;
+            unknown.insert(r, &key, at, || path(&key))?;
             r.skip_value().map_err(|e| e.with_path(|| path(&key)))?;
             continue;
         };
@@ -226,22 +226,41 @@ fn scalar<'a>(r: &mut JsonReader<'a>) -> Result<Option<Scalar<'a>>, Error> {
     }
 }
 
-/// The keys of one object, to refuse duplicates: a bit for each of the `known` keys, and a set,
-/// created (and its hasher seeded) only when the object has another key.
+/// The keys of one object, to refuse duplicates: a bit for each of the `known` keys; other keys
+/// in a short list, moved to a hash set (whose hasher costs more to seed than a few comparisons)
+/// once the object has more than [`LINEAR`] of them.
 #[derive(Default)]
 struct Keys<'k> {
     known: &'k [&'k str],
     bits: u64,
-    seen: Option<HashSet<Cow<'k, str>>>,
+    few: Vec<Cow<'k, str>>,
+    many: Option<HashSet<Cow<'k, str>>>,
 }
+
+/// How many other keys an object may have before [`Keys`] moves them to a hash set.
+const LINEAR: usize = 16;
 
 impl<'k> Keys<'k> {
     fn new(known: &'k [&'k str]) -> Keys<'k> {
         Keys {
             known,
-            bits: 0,
-            seen: None,
+            ..Keys::default()
         }
+    }
+
+    /// Adds an unknown key; `false` when it was there already.
+    fn insert_other(&mut self, key: &Cow<'k, str>) -> bool {
+        if let Some(set) = &mut self.many {
+            return set.insert(key.clone());
+        }
+        if self.few.contains(key) {
+            return false;
+        }
+        self.few.push(key.clone());
+        if self.few.len() > LINEAR {
+            self.many = Some(self.few.drain(..).collect());
+        }
+        true
     }
 
     // The key is cloned into the set as a `Cow`: a borrowed key stays a borrowed pointer.
@@ -251,7 +270,7 @@ impl<'k> Keys<'k> {
         r: &JsonReader<'_>,
         key: &Cow<'k, str>,
         at: usize,
-        prefix: &str,
+        path: impl FnOnce() -> String,
     ) -> Result<(), Error> {
         let fresh = match self.known.iter().position(|k| *k == key) {
             Some(i) if i < 64 => {
@@ -259,15 +278,12 @@ impl<'k> Keys<'k> {
                 self.bits |= 1 << i;
                 fresh
             }
-            _ => self
-                .seen
-                .get_or_insert_with(HashSet::new)
-                .insert(key.clone()),
+            _ => self.insert_other(key),
         };
         if fresh {
             Ok(())
         } else {
-            Err(duplicate(r, at, key, &format!("{prefix}{key}")))
+            Err(duplicate(r, at, key, &path()))
         }
     }
 }

@@ -131,3 +131,26 @@ fn json_keys_given_twice_are_refused_at_every_level() {
         );
     }
 }
+
+/// Unknown keys are checked for duplicates whether an object has a few of them or many.
+#[test]
+fn unknown_json_keys_given_twice_are_refused_however_many_there_are() {
+    for count in [2, 16, 17, 40] {
+        let mut keys: Vec<String> = (0..count).map(|i| format!("\"k{i}\": {i}")).collect();
+        let record = format!("{{{}}}", keys.join(", "));
+        let doc = format!("{{\"mgmtResponse\": {{\"licenseInfoDTO\": [{record}]}}}}");
+        assert_eq!(decode_json(doc.as_bytes()).map(|r| r.records.len()), Ok(1));
+        keys.push("\"k1\": 0".to_owned());
+        let record = format!("{{{}}}", keys.join(", "));
+        let doc = format!("{{\"mgmtResponse\": {{\"licenseInfoDTO\": [{record}]}}}}");
+        let err = decode_json(doc.as_bytes()).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.path()),
+            (
+                ErrorKind::DuplicateField,
+                Some("mgmtResponse.licenseInfoDTO[0].k1")
+            ),
+            "{count}: {err}"
+        );
+    }
+}
