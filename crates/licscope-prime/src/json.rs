@@ -248,7 +248,9 @@ impl<'k> Keys<'k> {
         }
     }
 
-    /// Adds an unknown key; `false` when it was there already.
+    /// Adds an unknown key; `false` when it was there already. (The key is cloned as a `Cow`: a
+    /// borrowed key stays a borrowed pointer.)
+    #[allow(clippy::ptr_arg)]
     fn insert_other(&mut self, key: &Cow<'k, str>) -> bool {
         if let Some(set) = &mut self.many {
             return set.insert(key.clone());
