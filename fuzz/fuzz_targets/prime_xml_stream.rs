@@ -1,5 +1,7 @@
 //! Raw bytes into the streaming Prime XML decoder, read through a tiny buffer so that every
-//! event crosses buffer boundaries; it must agree with the whole-document decoder.
+//! event crosses buffer boundaries (and no record fits for the fast path); it must agree with
+//! the whole-document decoder, and so must a stream whose buffer holds the whole input (where
+//! records take the fast path).
 #![no_main]
 
 use std::io::BufReader;
@@ -12,6 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let streamed: Result<Vec<LicenseInfo<'static>>, _> =
         XmlStream::new(reader).and_then(|s| s.collect());
     let whole = decode_xml(data).map(|r| r.records);
+    let in_one_buffer: Result<Vec<LicenseInfo<'static>>, _> =
+        XmlStream::new(data).and_then(|s| s.collect());
+    assert_eq!(streamed, in_one_buffer, "the stream's fast path disagrees");
     match (&streamed, &whole) {
         (Ok(a), Ok(b)) => assert_eq!(a, b),
         (Err(a), Err(b)) if a == b => {}

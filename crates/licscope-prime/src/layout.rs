@@ -61,9 +61,14 @@ fn tag(b: &[u8], i: usize, open: &[u8], name: &[u8]) -> Option<usize> {
 
 /// Reads one XML record from the start of `s` (whitespace first, then the record's start tag)
 /// and returns it with the number of bytes it took, or `None` when the record is not in the
-/// plain layout.
+/// plain layout. `text` makes a field's value from its text: borrowing it from a document, or
+/// copying it out of a stream's buffer.
 #[inline]
-pub(crate) fn xml_record<'a, T: Record<'a>>(s: &'a str, bounds: Bounds) -> Option<(T, usize)> {
+pub(crate) fn xml_record<'s, 'a, T: Record<'a>>(
+    s: &'s str,
+    bounds: Bounds,
+    text: impl Fn(&'s str) -> Cow<'a, str>,
+) -> Option<(T, usize)> {
     let b = s.as_bytes();
     let mut i = tag(b, skip_ws(b, 0), b"<", T::NAME.as_bytes())?;
     let mut record = T::default();
@@ -106,14 +111,15 @@ pub(crate) fn xml_record<'a, T: Record<'a>>(s: &'a str, bounds: Bounds) -> Optio
                 _ => return None,
             }
         }
-        // Both ends sit next to ASCII markup, so they are character boundaries.
-        let text = s.get(text_start..i)?;
-        if text.len() > bounds.max_text {
+        if i - text_start > bounds.max_text {
             return None;
         }
+        let text_end = i;
         i = tag(b, i, b"</", name.as_bytes())?;
-        if !text.is_empty() {
-            record.set(index, Scalar::Text(Cow::Borrowed(text))).ok()?;
+        if text_end > text_start {
+            // Both ends sit next to ASCII markup, so they are character boundaries.
+            let value = text(s.get(text_start..text_end)?);
+            record.set(index, Scalar::Text(value)).ok()?;
         }
     }
 }
@@ -187,7 +193,7 @@ mod tests {
     const BOUNDS: Bounds = Bounds { max_text: 1 << 20 };
 
     fn xml(s: &str) -> Option<(LicenseInfo<'_>, usize)> {
-        xml_record::<LicenseInfo<'_>>(s, BOUNDS)
+        xml_record::<LicenseInfo<'_>>(s, BOUNDS, Cow::Borrowed)
     }
 
     #[test]
@@ -232,8 +238,9 @@ mod tests {
     #[test]
     fn gives_up_on_text_over_the_limit() {
         let s = "<licenseInfoDTO><name>abcd</name></licenseInfoDTO>";
-        assert!(xml_record::<LicenseInfo<'_>>(s, Bounds { max_text: 3 }).is_none());
-        assert!(xml_record::<LicenseInfo<'_>>(s, Bounds { max_text: 4 }).is_some());
+        let read = |max_text| xml_record::<LicenseInfo<'_>>(s, Bounds { max_text }, Cow::Borrowed);
+        assert!(read(3).is_none());
+        assert!(read(4).is_some());
     }
 
     fn json(s: &str) -> Option<(LicenseInfo<'_>, usize)> {

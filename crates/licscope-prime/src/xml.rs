@@ -12,6 +12,7 @@ use std::io::{BufRead, Chain, Cursor, Read as _};
 const HEAD: usize = 9;
 
 use licscope_syntax::{Error, ErrorKind, Limits, reject_wide_encoding, utf8_without_bom};
+use memchr::memmem::Finder;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -187,14 +188,12 @@ trait Source<'a> {
     fn mark(&self) -> Mark;
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error>;
 
-    /// The input not read yet, when the whole document is in memory and the reader stands
-    /// between markup (after a start or end tag), where the fast path may take over.
-    fn rest(&self) -> Option<&'a str> {
-        None
-    }
-
-    /// Moves past `n` bytes of [`rest`](Source::rest), read by the fast path.
-    fn skip(&mut self, _n: usize) {}
+    /// Reads the next record on the fast path ([`layout::xml_record`]) and moves past it, or
+    /// returns `None` and leaves the source as it was. Called only where the reader stands
+    /// between two tags (after the root's start tag or a record's end tag): there quick-xml
+    /// keeps no state but the open elements, which a whole record leaves as they were, and
+    /// reads on from wherever its input stands.
+    fn fast_record<T: Record<'a>>(&mut self, bounds: Bounds) -> Option<T>;
 }
 
 /// Locates errors: a slice source computes line and column from the text when an error is
@@ -271,19 +270,16 @@ impl<'a> Source<'a> for SliceSource<'a> {
     }
 
     #[inline]
-    fn rest(&self) -> Option<&'a str> {
-        // quick-xml's slice reader holds the unread suffix of `text`.
+    fn fast_record<T: Record<'a>>(&mut self, bounds: Bounds) -> Option<T> {
+        // quick-xml's slice reader holds the unread suffix of `text`: the text there is
+        // borrowed from the document.
         let unread = self.reader.get_ref().len();
-        self.text.get(self.text.len().checked_sub(unread)?..)
-    }
-
-    #[inline]
-    fn skip(&mut self, n: usize) {
-        // Only whole records are skipped, between two tags, where quick-xml keeps no state
-        // but the open elements (unchanged by a balanced record) and where it reads next.
+        let rest = self.text.get(self.text.len().checked_sub(unread)?..)?;
+        let (record, used) = layout::xml_record::<T>(rest, bounds, Cow::Borrowed)?;
         let unread = self.reader.get_mut();
-        *unread = unread.get(n..).unwrap_or_default();
-        self.skipped += n as u64;
+        *unread = unread.get(used..).unwrap_or_default();
+        self.skipped += used as u64;
+        Some(record)
     }
 }
 
@@ -291,6 +287,8 @@ impl<'a> Source<'a> for SliceSource<'a> {
 struct StreamSource<R> {
     reader: Reader<LineCounter<R>>,
     buf: Vec<u8>,
+    /// Finds the record's end tag, `</licenseInfoDTO>`, which bounds what the fast path reads.
+    end_tag: Option<Finder<'static>>,
 }
 
 impl<R: BufRead> StreamSource<R> {
@@ -304,6 +302,7 @@ impl<R: BufRead> StreamSource<R> {
         StreamSource {
             reader: configured(Reader::from_reader(counter)),
             buf: Vec::with_capacity(256),
+            end_tag: None,
         }
     }
 }
@@ -327,6 +326,34 @@ impl<R: BufRead> Source<'static> for StreamSource<R> {
         // whole document (found by the stream_memory check in benches/).
         self.buf.clear();
         self.reader.read_event_into(&mut self.buf)
+    }
+
+    fn fast_record<T: Record<'static>>(&mut self, bounds: Bounds) -> Option<T> {
+        // A record that lies whole in the reader's buffer, up to its end tag, is read from
+        // there, its text copied; a record cut by the buffer's end goes through events. Only
+        // that much of the buffer is checked as UTF-8. quick-xml reads through the same
+        // `BufRead` and holds no bytes of its own between events; `consume` counts the lines
+        // and columns of what the fast path took.
+        let is_end_tag = |n: &[u8]| {
+            n.strip_prefix(b"</").and_then(|n| n.strip_suffix(b">")) == Some(T::NAME.as_bytes())
+        };
+        if !self
+            .end_tag
+            .as_ref()
+            .is_some_and(|f| is_end_tag(f.needle()))
+        {
+            let tag = format!("</{}>", T::NAME);
+            self.end_tag = Some(Finder::new(tag.as_bytes()).into_owned());
+        }
+        let finder = self.end_tag.as_ref()?;
+        let counter = self.reader.get_mut();
+        let available = counter.fill_buf().ok()?;
+        let end = finder.find(available)? + finder.needle().len();
+        let window = std::str::from_utf8(available.get(..end)?).ok()?;
+        let copy = |text: &str| Cow::Owned(text.to_owned());
+        let (record, used) = layout::xml_record::<T>(window, bounds, copy)?;
+        counter.consume(used);
+        Some(record)
     }
 }
 
@@ -627,16 +654,12 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
         // The reader stands after a tag here: the root's start tag or a record's end tag.
         if max_depth >= 3
             && self.records < self.limits.max_records()
-            && let Some(rest) = self.src.rest()
-        {
-            let bounds = Bounds {
+            && let Some(record) = self.src.fast_record::<T>(Bounds {
                 max_text: self.limits.max_string_bytes(),
-            };
-            if let Some((record, used)) = layout::xml_record::<T>(rest, bounds) {
-                self.src.skip(used);
-                self.records += 1;
-                return Ok(Some(record));
-            }
+            })
+        {
+            self.records += 1;
+            return Ok(Some(record));
         }
         loop {
             let mark = self.src.mark();

@@ -4,20 +4,14 @@
 
 use licscope_fixtures::{Outcome, cases};
 use licscope_prime::{
-    Document, ErrorKind, LicenseInfo, XmlStream, error_to_json, error_to_xml, reference, to_json,
-    to_xml,
+    Document, ErrorKind, error_to_json, error_to_xml, reference, to_json, to_xml,
 };
 use serde_json::Value;
 
-use crate::decode_by_extension;
+use crate::{decode_by_extension, stream};
 
 fn is_xml(path: &std::path::Path) -> bool {
     path.extension().is_none_or(|e| e != "json")
-}
-
-/// Streams an XML input and collects what the whole-document decoder would return.
-fn stream(input: &[u8]) -> Result<Vec<LicenseInfo<'static>>, licscope_prime::Error> {
-    XmlStream::<_, LicenseInfo<'static>>::new(input)?.collect()
 }
 
 #[test]

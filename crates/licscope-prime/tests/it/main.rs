@@ -7,7 +7,7 @@ mod api;
 mod fixtures;
 mod properties;
 
-use licscope_prime::{Document, Error, LicenseInfo, Limits};
+use licscope_prime::{Document, Error, LicenseInfo, Limits, XmlStream};
 
 /// Decodes a fixture input by its extension: `.json` as JSON, anything else as XML.
 pub(crate) fn decode_by_extension<'a>(
@@ -19,4 +19,23 @@ pub(crate) fn decode_by_extension<'a>(
     } else {
         licscope_prime::decode_xml_document(input, &Limits::default())
     }
+}
+
+/// Streams an XML input twice and returns the records, or the error: through a 7-byte buffer,
+/// where no record fits and every event goes through quick-xml, and from one buffer holding the
+/// whole input, where records in Prime's plain layout take the fast path. The two must agree;
+/// with the whole-document decoder (which takes the fast path) they check both paths.
+pub(crate) fn stream(input: &[u8]) -> Result<Vec<LicenseInfo<'static>>, Error> {
+    let collect = |r: &mut dyn std::io::BufRead| -> Result<Vec<LicenseInfo<'static>>, Error> {
+        XmlStream::<_, LicenseInfo<'static>>::new(r)?.collect()
+    };
+    let events = collect(&mut std::io::BufReader::with_capacity(7, input));
+    let fast = collect(&mut &input[..]);
+    assert_eq!(
+        events,
+        fast,
+        "the stream's fast path disagrees with its events on {}",
+        String::from_utf8_lossy(input)
+    );
+    events
 }

@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 
 use licscope_prime::{
-    LicenseInfo, LicenseResponse, LicenseStatus, MgmtResponse, XmlStream, decode_json, decode_xml,
-    reference, to_json, to_xml,
+    LicenseInfo, LicenseResponse, LicenseStatus, MgmtResponse, decode_json, decode_xml, reference,
+    to_json, to_xml,
 };
 use proptest::prelude::*;
 
@@ -234,13 +234,6 @@ fn render_json_record(
     format!("{{{}}}", fs.join(", "))
 }
 
-fn stream(xml: &str) -> Option<Vec<LicenseInfo<'static>>> {
-    XmlStream::<_, LicenseInfo<'static>>::new(xml.as_bytes())
-        .ok()?
-        .collect::<Result<_, _>>()
-        .ok()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -262,7 +255,7 @@ proptest! {
         let from_json = decode_json(json.as_bytes());
         prop_assert_eq!(from_xml.as_ref(), Ok(&r), "{}", xml);
         prop_assert_eq!(from_json.as_ref(), Ok(&r), "{}", json);
-        let streamed = stream(&xml);
+        let streamed = crate::stream(xml.as_bytes()).ok();
         prop_assert_eq!(streamed.as_ref(), Some(&r.records));
         let by_reference = reference::decode_xml(xml.as_bytes());
         prop_assert_eq!(by_reference, Ok(licscope_prime::Document::Response(r.clone())));
