@@ -89,25 +89,25 @@ pub fn prime_xml(records: usize) -> String {
 /// [`prime_xml`] with an `id` attribute on every record: the same data, in a layout the
 /// decoder's fast path leaves to its general, event-driven path, which this measures.
 pub fn prime_xml_general(records: usize) -> String {
-    let xml = prime_xml(records);
-    let mut out = String::with_capacity(xml.len() + records * 12);
-    for (i, part) in xml.split("<licenseInfoDTO>").enumerate() {
-        if i > 0 {
-            let _ = write!(out, "<licenseInfoDTO id=\"{i}\">");
-        }
-        out.push_str(part);
-    }
-    out
+    replace_each(&prime_xml(records), "<licenseInfoDTO>", |i| {
+        format!("<licenseInfoDTO id=\"{i}\">")
+    })
 }
 
 /// [`prime_json`] with an `@id` key first in every record: the same data, in a layout the
 /// decoder's fast path leaves to its general path, which this measures.
 pub fn prime_json_general(records: usize) -> String {
-    let json = prime_json(records);
-    let mut out = String::with_capacity(json.len() + records * 16);
-    for (i, part) in json.split("{\n      \"daysToExpire\"").enumerate() {
+    replace_each(&prime_json(records), "{\n      \"daysToExpire\"", |i| {
+        format!("{{\n      \"@id\" : \"{i}\",\n      \"daysToExpire\"")
+    })
+}
+
+/// `text` with the `i`-th occurrence of `pattern` (counted from 1) replaced by `with(i)`.
+fn replace_each(text: &str, pattern: &str, with: impl Fn(usize) -> String) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, part) in text.split(pattern).enumerate() {
         if i > 0 {
-            let _ = write!(out, "{{\n      \"@id\" : \"{i}\",\n      \"daysToExpire\"");
+            out.push_str(&with(i));
         }
         out.push_str(part);
     }

@@ -740,15 +740,9 @@ pub fn plain_integer(src: &str, at: usize) -> Option<(i64, usize)> {
     let b = src.as_bytes();
     let negative = b.get(at) == Some(&b'-');
     let first = at + usize::from(negative);
-    let mut i = first;
-    let mut value: i64 = 0;
-    while let Some(&d @ b'0'..=b'9') = b.get(i) {
-        if i - first == 18 {
-            return None;
-        }
-        value = value * 10 + i64::from(d - b'0');
-        i += 1;
-    }
+    let (value, i) = crate::leading_digits(b, first, 18)?;
+    // At most 18 digits: below 10^18, within `i64`.
+    let value = i64::try_from(value).ok()?;
     let digits = i - first;
     if digits == 0 || (digits > 1 && b[first] == b'0') {
         return None;

@@ -50,6 +50,23 @@ mod limits;
 mod open_enum;
 mod rfc3339;
 
+/// Reads the run of ASCII digits at `start` in `b`: its value and the offset after it, or `None`
+/// when it is longer than `max` digits (at most 19, so the value cannot overflow). For the fast
+/// paths, which give up on anything longer than they expect.
+#[inline]
+pub(crate) fn leading_digits(b: &[u8], start: usize, max: usize) -> Option<(u64, usize)> {
+    let mut i = start;
+    let mut value = 0u64;
+    while let Some(&d @ b'0'..=b'9') = b.get(i) {
+        if i - start == max.min(19) {
+            return None;
+        }
+        value = value * 10 + u64::from(d - b'0');
+        i += 1;
+    }
+    Some((value, i))
+}
+
 pub use encoding::{reject_wide_encoding, utf8_without_bom};
 pub use error::{Error, ErrorKind};
 pub use json::{

@@ -68,15 +68,11 @@ fn parse_common(b: &[u8]) -> Option<(OffsetDateTime, usize)> {
     let mut i = 19;
     let mut nanos = 0u32;
     if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while let Some(&c @ b'0'..=b'9') = b.get(i) {
-            if i - start == 9 {
-                return None;
-            }
-            nanos = nanos * 10 + u32::from(c - b'0');
-            i += 1;
-        }
+        let start = i + 1;
+        let (fraction, end) = crate::leading_digits(b, start, 9)?;
+        // At most 9 digits: below 10^9, within `u32`.
+        nanos = u32::try_from(fraction).ok()?;
+        i = end;
         let n = i - start;
         if n == 0 {
             return None;
