@@ -67,7 +67,10 @@ fuzz_target!(|data: &[u8]| {
     let root_url = &envelope["@rootUrl"];
     if let Some(n) = root_url.as_f64() {
         assert_eq!(
-            response.root_url.as_deref().and_then(|s| s.parse::<f64>().ok()),
+            response
+                .root_url
+                .as_deref()
+                .and_then(|s| s.parse::<f64>().ok()),
             Some(n)
         );
     } else {
