@@ -53,6 +53,7 @@ pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String
     // After roxmltree, so that its own diagnosis (a reference inside a tag name is a bad name)
     // comes first.
     check_character_references(text)?;
+    check_end_tags(&doc, text)?;
     let root = doc.root_element();
     match root.tag_name().name() {
         "mgmtResponse" if root.tag_name().namespace().is_none() => {
@@ -73,6 +74,32 @@ pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String
         }
         other => Err(format!("unexpected root element {other}")),
     }
+}
+
+/// Checks that every end tag repeats its start tag's name as written (XML 1.0, "Element Type
+/// Match"): roxmltree compares names after resolving prefixes, so it pairs `<:a>` with `</a>`
+/// (found by the `prime_xml_differential` fuzz target, fixture `fuzz-empty-prefix-end-tag`).
+fn check_end_tags(doc: &roxmltree::Document<'_>, text: &str) -> Result<(), String> {
+    let is_name_end = |c: char| c.is_ascii_whitespace() || c == '/' || c == '>';
+    for node in doc.descendants().filter(Node::is_element) {
+        let raw = text.get(node.range()).unwrap_or("");
+        if raw.ends_with("/>") {
+            continue;
+        }
+        let start = raw.get(1..).unwrap_or("");
+        let start = &start[..start.find(is_name_end).unwrap_or(start.len())];
+        let end = raw
+            .rfind("</")
+            .and_then(|at| raw.get(at + 2..raw.len().saturating_sub(1)))
+            .unwrap_or("")
+            .trim_end_matches(|c: char| c.is_ascii_whitespace());
+        if start != end {
+            return Err(format!(
+                "end tag </{end}> does not match start tag <{start}>"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn license_info(node: Node<'_, '_>) -> Result<LicenseInfo<'static>, String> {
@@ -200,7 +227,14 @@ fn trim(s: &str) -> &str {
 fn pseudo_attribute<'t>(text: &'t str, name: &str) -> Option<&'t str> {
     let decl = text.strip_prefix("<?xml")?;
     let decl = &decl[..decl.find("?>")?];
-    let rest = &decl[decl.find(name)? + name.len()..];
+    // The name as a whole word: after whitespace, before whitespace or `=` (not `ingencoding`,
+    // found by prime_xml_differential).
+    let is_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let at = decl.match_indices(name).map(|(at, _)| at).find(|&at| {
+        decl[..at].ends_with(is_ws)
+            && decl[at + name.len()..].starts_with(|c: char| c == '=' || is_ws(c))
+    })?;
+    let rest = &decl[at + name.len()..];
     let rest = rest.trim_start().strip_prefix('=')?.trim_start();
     let quote = rest.chars().next()?;
     let rest = rest.get(1..)?;

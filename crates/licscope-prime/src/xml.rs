@@ -499,7 +499,9 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                     } else if let Some(Err(e)) = decl.encoding() {
                         Some(format!("malformed encoding: {e}"))
                     } else {
-                        check_chars(&decl).err()
+                        check_chars(&decl)
+                            .and_then(|()| check_pseudo_attributes(&decl))
+                            .err()
                     };
                     if let Some(reason) = malformed {
                         return Err(self.fail(
@@ -1034,6 +1036,53 @@ fn check_attributes(e: &BytesStart<'_>) -> Result<(), String> {
         check_chars(&value)?;
     }
     Ok(())
+}
+
+/// Checks the XML declaration's pseudo-attributes (`xml version=... encoding=... standalone=...`,
+/// the content between `<?` and `?>`): `version` first, then optionally `encoding` and
+/// `standalone`, in that order, each once, quoted, `standalone` `yes` or `no` (XML 1.0,
+/// production 23). quick-xml reads them on request and skips any others.
+fn check_pseudo_attributes(content: &str) -> Result<(), String> {
+    let is_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let mut rest = content.strip_prefix("xml").unwrap_or(content);
+    let mut allowed: &[&str] = &["version", "encoding", "standalone"];
+    loop {
+        let trimmed = rest.trim_start_matches(is_ws);
+        if trimmed.is_empty() {
+            return Ok(());
+        }
+        if trimmed.len() == rest.len() {
+            return Err("expected whitespace between pseudo-attributes".to_owned());
+        }
+        let name_end = trimmed
+            .find(|c: char| c == '=' || is_ws(c))
+            .unwrap_or(trimmed.len());
+        let name = &trimmed[..name_end];
+        let at = allowed
+            .iter()
+            .position(|n| *n == name)
+            .filter(|&at| at == 0 || allowed.len() < 3)
+            .ok_or_else(|| format!("unexpected pseudo-attribute {name:?}"))?;
+        allowed = &allowed[at + 1..];
+        let value = trimmed[name_end..]
+            .trim_start_matches(is_ws)
+            .strip_prefix('=')
+            .map(|v| v.trim_start_matches(is_ws))
+            .ok_or_else(|| format!("expected '=' after {name}"))?;
+        let quote = value
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '"' | '\''))
+            .ok_or_else(|| format!("expected a quoted value for {name}"))?;
+        let body = &value[1..];
+        let end = body
+            .find(quote)
+            .ok_or_else(|| format!("unclosed value of {name}"))?;
+        if name == "standalone" && !matches!(&body[..end], "yes" | "no") {
+            return Err("standalone must be \"yes\" or \"no\"".to_owned());
+        }
+        rest = &body[end + 1..];
+    }
 }
 
 fn is_xml_whitespace(s: &str) -> bool {
