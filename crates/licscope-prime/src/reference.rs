@@ -37,6 +37,12 @@ pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String
             return Err(format!("invalid XML declaration version {version:?}"));
         }
     }
+    // roxmltree does not check the standalone value either (found by prime_xml_differential).
+    if let Some(standalone) = pseudo_attribute(text, "standalone")
+        && !matches!(standalone, "yes" | "no")
+    {
+        return Err(format!("standalone must be yes or no, not {standalone:?}"));
+    }
     if let Some(encoding) = pseudo_attribute(text, "encoding") {
         let utf8 = ["utf-8", "utf8", "us-ascii", "ascii"]
             .iter()
