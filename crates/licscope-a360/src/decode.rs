@@ -156,6 +156,20 @@ pub fn decode_response_with(input: &[u8], limits: &Limits) -> Result<Response, E
 pub fn decode_plain(input: &[u8]) -> Option<LicenseDetails> {
     let limits = default_limits();
     limits.check_input_size(input.len()).ok()?;
+    // Other documents (a Prime one, which detection reads next) are told apart by their first
+    // key, before the whole input is checked as UTF-8: the Prime decoder checks it again.
+    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let open = skip_whitespace(body, 0);
+    let key = skip_whitespace(body, open + 1);
+    let first_key = body.get(key + 1..).unwrap_or_default();
+    let license_key = KEYS[..7].iter().any(|k| {
+        first_key
+            .strip_prefix(k.as_bytes())
+            .is_some_and(|r| r.first() == Some(&b'"'))
+    });
+    if body.get(open) != Some(&b'{') || body.get(key) != Some(&b'"') || !license_key {
+        return None;
+    }
     let (src, _) = utf8_without_bom(input).ok()?;
     plain(src, &limits)
 }
