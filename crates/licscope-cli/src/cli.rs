@@ -63,11 +63,13 @@ pub(crate) struct EvalArgs {
     /// Evaluate at this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
     pub(crate) as_of: Option<OffsetDateTime>,
-    /// Warn when a license expires within this many days.
-    #[arg(long, value_name = "N", default_value_t = 30)]
+    /// Warn when a license expires within this many days (at least --crit-days).
+    #[arg(long, value_name = "N", default_value_t = 30, allow_negative_numbers = true,
+          value_parser = parse_days)]
     pub(crate) warn_days: i64,
     /// Critical when a license expires within this many days.
-    #[arg(long, value_name = "N", default_value_t = 7)]
+    #[arg(long, value_name = "N", default_value_t = 7, allow_negative_numbers = true,
+          value_parser = parse_days)]
     pub(crate) crit_days: i64,
     /// Label for the server the records describe (Cisco Prime's rootUrl takes precedence);
     /// defaults to the input's file name without extension.
@@ -83,15 +85,31 @@ pub(crate) struct EvalArgs {
     #[arg(long = "exclude-feature", value_name = "GLOB")]
     pub(crate) exclude_features: Vec<String>,
     /// Output format (`check` always prints the Nagios format).
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub(crate) format: OutputFormat,
     /// Write the output to FILE atomically (a temporary file in the same folder, then a
-    /// rename), as node_exporter's textfile collector requires.
+    /// rename), as node_exporter's textfile collector requires; a device such as /dev/null is
+    /// written directly.
     #[arg(long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) sizes: SizeArgs,
     /// Input payloads; '-' reads standard input.
     #[arg(value_name = "FILE", required = true)]
-    pub(crate) files: Vec<String>,
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// The byte limits on inputs.
+#[derive(Debug, Args)]
+pub(crate) struct SizeArgs {
+    /// The largest input read whole (JSON, and XML that `--source` or detection does not
+    /// stream), in bytes; suffixes KiB, MiB, GiB.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    pub(crate) max_document_size: u64,
+    /// The largest Cisco Prime XML input, read as a stream in constant memory; suffixes KiB,
+    /// MiB, GiB.
+    #[arg(long, value_name = "SIZE", default_value = "8GiB", value_parser = parse_size)]
+    pub(crate) max_stream_size: u64,
 }
 
 /// The options of `decode`.
@@ -103,9 +121,11 @@ pub(crate) struct DecodeArgs {
     /// Write the output to FILE atomically.
     #[arg(long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) sizes: SizeArgs,
     /// Input payloads; '-' reads standard input.
     #[arg(value_name = "FILE", required = true)]
-    pub(crate) files: Vec<String>,
+    pub(crate) files: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -119,7 +139,7 @@ pub(crate) enum SourceArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
+pub(crate) enum OutputFormat {
     /// One JSON array of all records.
     Json,
     /// One JSON record per line.
@@ -128,6 +148,36 @@ pub(crate) enum Format {
     Table,
     /// Prometheus text exposition format, for node_exporter's textfile collector.
     Prometheus,
+}
+
+fn parse_days(s: &str) -> Result<i64, String> {
+    match s.parse::<i64>() {
+        Ok(n) if n < 0 => Err(format!("a window is zero or more days, not {n}")),
+        Ok(n) if n > 3_700_000 => Err(format!("{n} days is more than 10,000 years")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a whole number of days, found {s:?}")),
+    }
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    let shift = match unit {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        "TiB" => 40,
+        _ => return Err(format!("expected a size such as 256MiB, found {s:?}")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("expected a size such as 256MiB, found {s:?}"))
 }
 
 fn parse_instant(s: &str) -> Result<OffsetDateTime, String> {

@@ -1,21 +1,31 @@
-//! Reading inputs, reporting their errors, and writing outputs.
+//! Expanding FILE arguments and reading inputs within their byte limits.
 
-use std::fs;
-use std::io::{self, Read, Write};
+use std::fs::{self, File};
+use std::io::{self, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
-use licscope::Error;
+use crate::escape;
 
 /// One input as named on the command line, after folders are expanded.
 #[derive(Debug)]
 pub(crate) struct Input {
-    /// The name used in messages: the path as given, or `-`.
+    /// The name used in messages: the path as given (escaped), or `-`.
     pub(crate) name: String,
     /// The path, or `None` for standard input.
     pub(crate) path: Option<PathBuf>,
+    /// Why a folder entry cannot be an input (a dangling symlink, a loop, no permission).
+    pub(crate) unreadable: Option<io::Error>,
 }
 
 impl Input {
+    fn new(path: Option<PathBuf>) -> Input {
+        Input {
+            name: path.as_deref().map_or_else(|| "-".to_owned(), escape::path),
+            path,
+            unreadable: None,
+        }
+    }
+
     /// The default origin label: the file name without directory and extension.
     pub(crate) fn stem(&self) -> Option<String> {
         self.path
@@ -24,108 +34,177 @@ impl Input {
             .map(|s| s.to_string_lossy().into_owned())
     }
 
-    pub(crate) fn read(&self) -> io::Result<Vec<u8>> {
-        match &self.path {
-            Some(p) => fs::read(p),
-            None => {
-                let mut buf = Vec::new();
-                io::stdin().lock().read_to_end(&mut buf)?;
-                Ok(buf)
-            }
+    /// Opens the input: its reader and, for a regular file, its size.
+    pub(crate) fn open(&self) -> io::Result<(Box<dyn Read>, Option<u64>)> {
+        if let Some(e) = &self.unreadable {
+            return Err(io::Error::new(e.kind(), e.to_string()));
         }
+        let Some(path) = &self.path else {
+            return Ok((Box::new(io::stdin().lock()), None));
+        };
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a folder that cannot be listed",
+            ));
+        }
+        let size = meta.is_file().then_some(meta.len());
+        Ok((Box::new(file), size))
     }
 }
 
-/// Expands the FILE arguments: `-` is standard input, a folder stands for its files (sorted;
-/// not recursive; the fixtures layout's expected-result files and hidden files skipped).
-pub(crate) fn expand(args: &[String]) -> Vec<Input> {
+/// Expands the FILE arguments: `-` is standard input, a folder stands for its entries (sorted;
+/// not recursive: sub-folders are left out; hidden files and the fixtures layout's
+/// expected-result files are skipped). An entry whose type cannot be read (a dangling symlink,
+/// a symlink loop, no permission) is kept, to fail with its error.
+pub(crate) fn expand(args: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
     for arg in args {
-        if arg == "-" {
-            out.push(Input {
-                name: "-".to_owned(),
-                path: None,
-            });
+        if arg.as_os_str() == "-" {
+            out.push(Input::new(None));
             continue;
         }
-        let path = PathBuf::from(arg);
-        let listed = path
-            .is_dir()
-            .then(|| fs::read_dir(&path))
-            .and_then(Result::ok);
-        match listed {
-            Some(entries) => {
-                let mut files: Vec<PathBuf> = entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.is_file() && is_payload(p))
-                    .collect();
-                files.sort();
-                out.extend(files.into_iter().map(|p| Input {
-                    name: p.display().to_string(),
-                    path: Some(p),
-                }));
+        let listed = fs::metadata(arg)
+            .ok()
+            .filter(fs::Metadata::is_dir)
+            .and_then(|_| fs::read_dir(arg).ok());
+        let Some(entries) = listed else {
+            // A file, or a folder that cannot be listed: opening it reports the problem.
+            out.push(Input::new(Some(arg.clone())));
+            continue;
+        };
+        let mut found: Vec<Input> = Vec::new();
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let mut input = Input::new(Some(arg.clone()));
+                    input.unreadable = Some(e);
+                    found.push(input);
+                    continue;
+                }
+            };
+            let path = entry.path();
+            if !is_payload(&path) {
+                continue;
             }
-            // A file, or a folder that cannot be listed: reading it reports the problem.
-            None => out.push(Input {
-                name: arg.clone(),
-                path: Some(path),
-            }),
+            // Follows symlinks: a dangling one or a loop fails here.
+            match fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => found.push(Input::new(Some(path))),
+                Err(e) => {
+                    let mut input = Input::new(Some(path));
+                    input.unreadable = Some(e);
+                    found.push(input);
+                }
+            }
         }
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        out.extend(found);
     }
     out
 }
 
 fn is_payload(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !(name.starts_with('.')
-        || name.ends_with(".expected.json")
-        || name.ends_with(".error.txt")
-        || name.ends_with(".md"))
+    let name = path
+        .file_name()
+        .map(|n| n.as_encoded_bytes())
+        .unwrap_or(b"");
+    !(name.starts_with(b".")
+        || name.ends_with(b".expected.json")
+        || name.ends_with(b".error.txt")
+        || name.ends_with(b".md"))
 }
 
-/// The error line for one failed input: `licscope: error: FILE:LINE:COL: MESSAGE`, or
-/// `licscope: error: FILE: MESSAGE` when the error has no position.
-pub(crate) fn error_line(name: &str, error: &Error) -> String {
-    match (error.line(), error.column()) {
-        (Some(line), Some(column)) => {
-            format!(
-                "licscope: error: {name}:{line}:{column}: {}",
-                error.message()
-            )
+/// The first bytes of an input, and a reader that yields the whole input again.
+pub(crate) struct Peeked {
+    pub(crate) head: Vec<u8>,
+    /// Whether `head` is the whole input.
+    pub(crate) complete: bool,
+    pub(crate) reader: io::Chain<Cursor<Vec<u8>>, Box<dyn Read>>,
+}
+
+/// How many bytes [`peek`] reads to tell XML from JSON.
+const HEAD: usize = 8 << 10;
+
+/// Reads up to [`HEAD`] bytes of `reader`.
+pub(crate) fn peek(mut reader: Box<dyn Read>) -> io::Result<Peeked> {
+    let mut head = Vec::with_capacity(HEAD);
+    let n = (&mut reader).take(HEAD as u64).read_to_end(&mut head)?;
+    Ok(Peeked {
+        complete: n < HEAD,
+        reader: Cursor::new(head.clone()).chain(reader),
+        head,
+    })
+}
+
+/// Reads a whole document of at most `max` bytes; `size` is a regular file's size, checked
+/// before anything is read. A longer input is read only up to `max + 1` bytes.
+pub(crate) fn read_whole(
+    mut reader: impl Read,
+    size: Option<u64>,
+    max: u64,
+) -> Result<Vec<u8>, String> {
+    if let Some(size) = size
+        && size > max
+    {
+        return Err(format!(
+            "the input is {size} bytes, more than the limit of {max} bytes for a whole document \
+             (--max-document-size)"
+        ));
+    }
+    let mut bytes = Vec::with_capacity(size.map_or(HEAD, |s| s as usize + 1));
+    (&mut reader)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "the input is more than the limit of {max} bytes for a whole document \
+             (--max-document-size)"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A reader that fails once more than `max` bytes were read: the byte limit of streamed XML.
+pub(crate) struct Bounded<R> {
+    inner: R,
+    left: u64,
+    max: u64,
+}
+
+impl<R: Read> Bounded<R> {
+    pub(crate) fn new(inner: R, max: u64) -> BufReader<Bounded<R>> {
+        BufReader::with_capacity(
+            64 << 10,
+            Bounded {
+                inner,
+                left: max.saturating_add(1),
+                max,
+            },
+        )
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::other(format!(
+                "the input is longer than the limit of {} bytes for streamed XML \
+                 (--max-stream-size)",
+                self.max
+            )));
         }
-        _ => format!("licscope: error: {name}: {}", error.message()),
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
     }
-}
-
-/// Writes `text` to `path` atomically (a temporary file beside it, then a rename), or to
-/// standard output.
-pub(crate) fn write_output(path: Option<&Path>, text: &str) -> io::Result<()> {
-    let Some(path) = path else {
-        let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        return out.flush();
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the output path names no file")
-    })?;
-    let temporary = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = fs::File::create(&temporary).and_then(|mut f| {
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
-    });
-    let renamed = written.and_then(|()| fs::rename(&temporary, path));
-    if renamed.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    renamed
 }
 
 /// Whether `text` matches the glob `pattern`: `*` any run of characters, `?` one character.

@@ -1,194 +1,535 @@
 //! The output formats: JSON, NDJSON, table, Prometheus text, Nagios plugin output.
+//!
+//! Records arrive one at a time. `json` and `ndjson` write each at once; `table`,
+//! `prometheus` and the Nagios output keep a compact row per record (or, for Nagios, counts
+//! and the few worst records) and write at the end. The records of an input that fails are
+//! dropped from the kept rows; the ones `json` and `ndjson` wrote stay written.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt::Write as _;
+use std::hash::BuildHasher;
+use std::io::{self, Write};
 
-use licscope::normalize::{LicenseRecord, Policy, Severity, Status};
+use hashbrown::HashTable;
+use licscope::normalize::{LicenseRecord, Policy, Severity, Source, Status};
+use serde::Serialize;
 
-/// One JSON array of all records (`[]` when none), pretty-printed.
-pub(crate) fn json(records: &[LicenseRecord]) -> String {
-    let mut out = serde_json::to_string_pretty(records).unwrap_or_else(|_| "[]".to_owned());
-    out.push('\n');
-    out
+use crate::escape;
+
+/// The output format of `normalize` and `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON array of all records.
+    Json,
+    /// One JSON record per line.
+    Ndjson,
+    /// Aligned columns for people, worst first.
+    Table,
+    /// Prometheus text exposition format.
+    Prometheus,
+    /// Nagios plugin output (`check`).
+    Nagios,
 }
 
-/// One JSON record per line.
-pub(crate) fn ndjson(records: &[LicenseRecord]) -> String {
-    let mut out = String::new();
-    for r in records {
-        // Records hold only strings, numbers and well-formed timestamps: serialization cannot
-        // fail; a failure would drop the line rather than corrupt the stream.
-        if let Ok(line) = serde_json::to_string(r) {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
-    out
+/// Why a record was not taken.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Writing failed.
+    Write(io::Error),
+    /// The record makes its input fail (two Prometheus series with the same labels): the
+    /// message of the input's error line.
+    Input(String),
 }
 
-/// Aligned columns for people, worst first (then soonest expiry, then input order).
-pub(crate) fn table(records: &[LicenseRecord]) -> String {
-    let mut sorted: Vec<&LicenseRecord> = records.iter().collect();
-    sorted.sort_by_key(|r| {
-        (
-            std::cmp::Reverse(r.severity.rank()),
-            r.days_to_expiry.unwrap_or(i64::MAX),
-        )
-    });
-    let header = [
-        "SEVERITY", "STATUS", "DAYS", "SOURCE", "ORIGIN", "FEATURE", "USAGE", "FLAGS",
-    ];
-    let rows: Vec<[String; 8]> = sorted
-        .iter()
-        .map(|r| {
-            [
-                r.severity.as_str().to_owned(),
-                r.status.as_str().to_owned(),
-                r.days_to_expiry
-                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
-                r.source.as_str().to_owned(),
-                r.origin.clone().unwrap_or_else(|| "-".to_owned()),
-                r.feature.clone().unwrap_or_else(|| "-".to_owned()),
-                r.usage.map_or_else(
-                    || "-".to_owned(),
-                    |u| {
-                        let n =
-                            |v: Option<i64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
-                        format!("{}/{}", n(u.used), n(u.limit))
-                    },
-                ),
-                if r.flags.is_empty() {
-                    "-".to_owned()
-                } else {
-                    r.flags
-                        .iter()
-                        .map(|f| f.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                },
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+impl From<io::Error> for Refusal {
+    fn from(e: io::Error) -> Refusal {
+        Refusal::Write(e)
+    }
+}
+
+/// A renderer of one format.
+#[derive(Debug)]
+pub enum Renderer {
+    /// `json`.
+    Json(JsonArray),
+    /// `ndjson`.
+    Ndjson,
+    /// `table`.
+    Table(Table),
+    /// `prometheus`.
+    Prometheus(Prometheus),
+    /// Nagios plugin output.
+    Nagios(Nagios),
+}
+
+impl Renderer {
+    /// A renderer for `format`; `policy` gives the Nagios thresholds.
+    pub fn new(format: Format, policy: &Policy) -> Renderer {
+        match format {
+            Format::Json => Renderer::Json(JsonArray::default()),
+            Format::Ndjson => Renderer::Ndjson,
+            Format::Table => Renderer::Table(Table::default()),
+            Format::Prometheus => Renderer::Prometheus(Prometheus::default()),
+            Format::Nagios => Renderer::Nagios(Nagios::new(policy)),
         }
     }
-    let mut out = String::new();
-    let mut line = |cells: &[&str]| {
-        let mut l = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                l.push_str(cell);
-            } else {
-                let _ = write!(l, "{cell:<w$}  ");
+
+    /// Whether records are written as they arrive (and stay written if their input fails).
+    pub fn streams(&self) -> bool {
+        matches!(self, Renderer::Json(_) | Renderer::Ndjson)
+    }
+
+    /// Takes one record of the current input.
+    ///
+    /// # Errors
+    ///
+    /// A write error, or a refusal that makes the input fail.
+    pub fn record(&mut self, out: &mut dyn Write, r: &LicenseRecord) -> Result<(), Refusal> {
+        match self {
+            Renderer::Json(array) => array.item(out, r)?,
+            Renderer::Ndjson => {
+                serde_json::to_writer(&mut *out, r).map_err(io::Error::from)?;
+                out.write_all(b"\n")?;
+            }
+            Renderer::Table(t) => t.push(r),
+            Renderer::Prometheus(p) => p.push(r)?,
+            Renderer::Nagios(n) => n.push(r),
+        }
+        Ok(())
+    }
+
+    /// Ends the current input: its records are kept, or dropped when it failed (`failure`
+    /// holds the error line's text without the program prefix).
+    pub fn end_input(&mut self, failure: Option<&str>) {
+        match self {
+            Renderer::Json(_) | Renderer::Ndjson => {}
+            Renderer::Table(t) => t.end_input(failure.is_none()),
+            Renderer::Prometheus(p) => p.end_input(failure.is_none()),
+            Renderer::Nagios(n) => n.end_input(failure),
+        }
+    }
+
+    /// Writes what was kept.
+    ///
+    /// # Errors
+    ///
+    /// A write error.
+    pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Renderer::Json(array) => array.close(out),
+            Renderer::Ndjson => Ok(()),
+            Renderer::Table(t) => t.write(out),
+            Renderer::Prometheus(p) => p.write(out),
+            Renderer::Nagios(n) => out.write_all(n.render().0.as_bytes()),
+        }
+    }
+
+    /// The exit status the output stands for: the Nagios state, else 0.
+    pub fn nagios_code(&self) -> u8 {
+        match self {
+            Renderer::Nagios(n) => n.render().1,
+            _ => 0,
+        }
+    }
+}
+
+/// A JSON array written one element at a time, pretty-printed as `serde_json` prints a whole
+/// array (`[]` when empty).
+#[derive(Debug, Default)]
+pub struct JsonArray {
+    open: bool,
+    scratch: Vec<u8>,
+}
+
+impl JsonArray {
+    /// Writes one element.
+    ///
+    /// # Errors
+    ///
+    /// A write or serialization error.
+    pub fn item(&mut self, out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+        self.scratch.clear();
+        serde_json::to_writer_pretty(&mut self.scratch, value)?;
+        out.write_all(if self.open { b",\n  " } else { b"[\n  " })?;
+        self.open = true;
+        // JSON strings hold no raw newline: every newline is pretty-printing, to indent.
+        let mut lines = self.scratch.split(|&b| b == b'\n');
+        if let Some(first) = lines.next() {
+            out.write_all(first)?;
+        }
+        for line in lines {
+            out.write_all(b"\n  ")?;
+            out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    /// Closes the array.
+    ///
+    /// # Errors
+    ///
+    /// A write error.
+    pub fn close(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(if self.open { b"\n]\n" } else { b"[]\n" })
+    }
+}
+
+/// Text kept for rows: the rows' strings, one after another, and the origins, each once.
+#[derive(Debug, Default)]
+struct Strings {
+    arena: String,
+    origins: Vec<String>,
+}
+
+impl Strings {
+    /// The index of the origin label `origin` (the last one is tried first: an input's records
+    /// share theirs).
+    fn origin(&mut self, origin: Option<&str>) -> u32 {
+        let origin = origin.unwrap_or("");
+        if let Some(last) = self.origins.iter().rposition(|o| o == origin) {
+            // Origins are few (about one per input): a scan is cheaper than a map.
+            return last as u32;
+        }
+        self.origins.push(origin.to_owned());
+        (self.origins.len() - 1) as u32
+    }
+
+    fn push(&mut self, text: &str) -> (usize, u32) {
+        let start = self.arena.len();
+        self.arena.push_str(text);
+        (start, text.len() as u32)
+    }
+
+    fn get(&self, (start, len): (usize, u32)) -> &str {
+        self.arena.get(start..start + len as usize).unwrap_or("")
+    }
+}
+
+/// Absent numbers in rows: `i64::MIN` (no record holds it: days and counts come from 32-bit
+/// vendor integers or from dates within years 0000 to 9999).
+const NONE: i64 = i64::MIN;
+
+/// `table`: aligned columns, worst first (then soonest expiry, then input order).
+#[derive(Debug, Default)]
+pub struct Table {
+    strings: Strings,
+    rows: Vec<TableRow>,
+    /// Where the current input's rows and text start.
+    input_start: (usize, usize),
+}
+
+#[derive(Debug)]
+struct TableRow {
+    feature: (usize, u32),
+    flags: (usize, u32),
+    origin: u32,
+    days: i64,
+    used: i64,
+    limit: i64,
+    severity: Severity,
+    status: Status,
+    source: Source,
+}
+
+const TABLE_HEADER: [&str; 8] = [
+    "SEVERITY", "STATUS", "DAYS", "SOURCE", "ORIGIN", "FEATURE", "USAGE", "FLAGS",
+];
+
+impl Table {
+    fn push(&mut self, r: &LicenseRecord) {
+        let origin = self.strings.origin(r.origin.as_deref());
+        let feature = self.strings.push(r.feature.as_deref().unwrap_or("-"));
+        let flags = if r.flags.is_empty() {
+            self.strings.push("-")
+        } else {
+            let start = self.strings.arena.len();
+            for (i, f) in r.flags.iter().enumerate() {
+                if i > 0 {
+                    self.strings.arena.push(',');
+                }
+                self.strings.arena.push_str(f.as_str());
+            }
+            (start, (self.strings.arena.len() - start) as u32)
+        };
+        let usage = r.usage;
+        self.rows.push(TableRow {
+            feature,
+            flags,
+            origin,
+            days: r.days_to_expiry.unwrap_or(NONE),
+            used: usage.and_then(|u| u.used).unwrap_or(NONE),
+            limit: usage.and_then(|u| u.limit).unwrap_or(NONE),
+            severity: r.severity,
+            status: r.status,
+            source: r.source,
+        });
+        if usage.is_none() {
+            // No usage at all prints `-`, unlike missing counts (`?`): mark it in `used`.
+            if let Some(row) = self.rows.last_mut() {
+                row.used = NONE + 1;
             }
         }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    line(&header);
-    for row in &rows {
-        line(&row.each_ref().map(String::as_str));
     }
-    out
-}
 
-/// The Prometheus text exposition format, one metric family after another.
-pub(crate) fn prometheus(records: &[LicenseRecord], inputs_failed: usize) -> String {
-    let mut out = String::new();
-    let mut family = |name: &str, help: &str, samples: &mut dyn Iterator<Item = (String, f64)>| {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} gauge");
-        for (labels, value) in samples {
-            let _ = writeln!(out, "{name}{{{labels}}} {}", number(value));
+    fn end_input(&mut self, ok: bool) {
+        if !ok {
+            self.rows.truncate(self.input_start.0);
+            self.strings.arena.truncate(self.input_start.1);
         }
-    };
-    family(
-        "licscope_license_expiration_timestamp_seconds",
-        "When the license expires, as a Unix timestamp in seconds.",
-        &mut records.iter().filter_map(|r| {
-            let e = r.expires_at?;
-            Some((
-                labels(r),
-                e.unix_timestamp() as f64 + f64::from(e.nanosecond()) / 1e9,
-            ))
-        }),
-    );
-    family(
-        "licscope_license_time_to_expiry_seconds",
-        "Seconds from evaluation to expiry; negative once expired.",
-        &mut records.iter().filter_map(|r| {
-            let seconds = match r.expires_at {
+        self.input_start = (self.rows.len(), self.strings.arena.len());
+    }
+
+    fn cells(&self, row: &TableRow) -> [String; 8] {
+        let number = |v: i64| {
+            if v == NONE {
+                "?".to_owned()
+            } else {
+                v.to_string()
+            }
+        };
+        let origin = self
+            .strings
+            .origins
+            .get(row.origin as usize)
+            .map_or("", String::as_str);
+        [
+            row.severity.as_str().to_owned(),
+            row.status.as_str().to_owned(),
+            if row.days == NONE {
+                "-".to_owned()
+            } else {
+                row.days.to_string()
+            },
+            row.source.as_str().to_owned(),
+            if origin.is_empty() {
+                "-".to_owned()
+            } else {
+                escape::text(origin)
+            },
+            escape::text(self.strings.get(row.feature)),
+            if row.used == NONE + 1 {
+                "-".to_owned()
+            } else {
+                format!("{}/{}", number(row.used), number(row.limit))
+            },
+            self.strings.get(row.flags).to_owned(),
+        ]
+    }
+
+    fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| {
+            let r = &self.rows[i as usize];
+            let days = if r.days == NONE { i64::MAX } else { r.days };
+            (Reverse(r.severity.rank()), days, i)
+        });
+        let mut widths = TABLE_HEADER.map(|h| h.chars().count());
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(self.cells(row)) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut line = String::new();
+        let mut write_line = |cells: &[&str], out: &mut dyn Write| {
+            line.clear();
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                if i + 1 == cells.len() {
+                    line.push_str(cell);
+                } else {
+                    let _ = write!(line, "{cell:<w$}  ");
+                }
+            }
+            let trimmed = line.trim_end();
+            out.write_all(trimmed.as_bytes())?;
+            out.write_all(b"\n")
+        };
+        write_line(&TABLE_HEADER, out)?;
+        for i in order {
+            let cells = self.cells(&self.rows[i as usize]);
+            write_line(&cells.each_ref().map(String::as_str), out)?;
+        }
+        Ok(())
+    }
+}
+
+/// `prometheus`: the metric families of the README, for node_exporter's textfile collector.
+#[derive(Debug, Default)]
+pub struct Prometheus {
+    strings: Strings,
+    rows: Vec<PromRow>,
+    /// The rows by label set, to refuse a second series with the same labels.
+    series: HashTable<u32>,
+    hasher: std::hash::RandomState,
+    input_start: (usize, usize),
+    inputs_failed: usize,
+}
+
+#[derive(Debug)]
+struct PromRow {
+    feature: (usize, u32),
+    origin: u32,
+    source: Source,
+    status: Status,
+    severity: Severity,
+    expiration: f64,
+    time_to_expiry: f64,
+    used: f64,
+    remaining: f64,
+}
+
+impl Prometheus {
+    fn push(&mut self, r: &LicenseRecord) -> Result<(), Refusal> {
+        let origin = self.strings.origin(r.origin.as_deref());
+        let feature = r.feature.as_deref().unwrap_or("");
+        let hash = self.hasher.hash_one((r.source.as_str(), origin, feature));
+        let (rows, strings) = (&self.rows, &self.strings);
+        let same = |&i: &u32| {
+            let row = &rows[i as usize];
+            row.source == r.source && row.origin == origin && strings.get(row.feature) == feature
+        };
+        if self.series.find(hash, same).is_some() {
+            return Err(Refusal::Input(format!(
+                "duplicate series source={:?} origin={:?} feature={feature:?}: an earlier record \
+                 has the same labels",
+                r.source.as_str(),
+                r.origin.as_deref().unwrap_or("")
+            )));
+        }
+        let index = self.rows.len() as u32;
+        let feature = self.strings.push(feature);
+        let nan = |v: Option<i64>| v.map_or(f64::NAN, |v| v as f64);
+        self.rows.push(PromRow {
+            feature,
+            origin,
+            source: r.source,
+            status: r.status,
+            severity: r.severity,
+            expiration: r.expires_at.map_or(f64::NAN, |e| {
+                e.unix_timestamp() as f64 + f64::from(e.nanosecond()) / 1e9
+            }),
+            time_to_expiry: match r.expires_at {
                 Some(e) => (e - r.as_of).as_seconds_f64(),
-                None => r.days_to_expiry? as f64 * 86_400.0,
-            };
-            Some((labels(r), seconds))
-        }),
-    );
-    family(
-        "licscope_license_devices_used",
-        "Devices counted against the license.",
-        &mut records
-            .iter()
-            .filter_map(|r| Some((labels(r), r.usage?.used? as f64))),
-    );
-    family(
-        "licscope_license_devices_remaining",
-        "Devices that may still be added within the license.",
-        &mut records
-            .iter()
-            .filter_map(|r| Some((labels(r), r.usage?.remaining? as f64))),
-    );
-    family(
-        "licscope_license_status",
-        "The license status, one-hot: 1 for the record's status, 0 for the others.",
-        &mut records.iter().flat_map(|r| {
-            let base = labels(r);
-            Status::ALL.into_iter().map(move |s| {
-                (
-                    format!("{base},status=\"{}\"", s.as_str()),
-                    f64::from(u8::from(s == r.status)),
-                )
-            })
-        }),
-    );
-    family(
-        "licscope_license_severity",
-        "The license severity as a Nagios code: 0 ok, 1 warning, 2 critical, 3 unknown.",
-        &mut records
-            .iter()
-            .map(|r| (labels(r), f64::from(r.severity.nagios_code()))),
-    );
-    let _ = writeln!(
-        out,
-        "# HELP licscope_inputs_failed Inputs that could not be read or decoded."
-    );
-    let _ = writeln!(out, "# TYPE licscope_inputs_failed gauge");
-    let _ = writeln!(out, "licscope_inputs_failed {inputs_failed}");
-    out
+                None => nan(r.days_to_expiry) * 86_400.0,
+            },
+            used: nan(r.usage.and_then(|u| u.used)),
+            remaining: nan(r.usage.and_then(|u| u.remaining)),
+        });
+        let (rows, strings, hasher) = (&self.rows, &self.strings, &self.hasher);
+        self.series.insert_unique(hash, index, |&i| {
+            let row = &rows[i as usize];
+            hasher.hash_one((row.source.as_str(), row.origin, strings.get(row.feature)))
+        });
+        Ok(())
+    }
+
+    fn end_input(&mut self, ok: bool) {
+        if !ok {
+            self.inputs_failed += 1;
+            for i in self.input_start.0..self.rows.len() {
+                let row = &self.rows[i];
+                let hash = self.hasher.hash_one((
+                    row.source.as_str(),
+                    row.origin,
+                    self.strings.get(row.feature),
+                ));
+                if let Ok(entry) = self.series.find_entry(hash, |&j| j as usize == i) {
+                    entry.remove();
+                }
+            }
+            self.rows.truncate(self.input_start.0);
+            self.strings.arena.truncate(self.input_start.1);
+        }
+        self.input_start = (self.rows.len(), self.strings.arena.len());
+    }
+
+    fn labels(&self, row: &PromRow) -> String {
+        let origin = self
+            .strings
+            .origins
+            .get(row.origin as usize)
+            .map_or("", String::as_str);
+        format!(
+            "source=\"{}\",origin=\"{}\",feature=\"{}\"",
+            row.source.as_str(),
+            escape_label_value(origin),
+            escape_label_value(self.strings.get(row.feature))
+        )
+    }
+
+    fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        type Value = fn(&PromRow) -> f64;
+        let families: [(&str, &str, Value); 5] = [
+            (
+                "licscope_license_expiration_timestamp_seconds",
+                "When the license expires, as a Unix timestamp in seconds.",
+                |r| r.expiration,
+            ),
+            (
+                "licscope_license_time_to_expiry_seconds",
+                "Seconds from evaluation to expiry; negative once expired.",
+                |r| r.time_to_expiry,
+            ),
+            (
+                "licscope_license_devices_used",
+                "Devices counted against the license.",
+                |r| r.used,
+            ),
+            (
+                "licscope_license_devices_remaining",
+                "Devices that may still be added within the license.",
+                |r| r.remaining,
+            ),
+            (
+                "licscope_license_status",
+                "The license status, one-hot: 1 for the record's status, 0 for the others.",
+                |_| f64::NAN,
+            ),
+        ];
+        for (name, help, value) in families {
+            writeln!(out, "# HELP {name} {help}")?;
+            writeln!(out, "# TYPE {name} gauge")?;
+            for row in &self.rows {
+                let labels = self.labels(row);
+                if name == "licscope_license_status" {
+                    for s in Status::ALL {
+                        writeln!(
+                            out,
+                            "{name}{{{labels},status=\"{}\"}} {}",
+                            s.as_str(),
+                            u8::from(s == row.status)
+                        )?;
+                    }
+                } else if !value(row).is_nan() {
+                    writeln!(out, "{name}{{{labels}}} {}", number(value(row)))?;
+                }
+            }
+        }
+        writeln!(
+            out,
+            "# HELP licscope_license_severity The license severity as a Nagios code: 0 ok, 1 \
+             warning, 2 critical, 3 unknown."
+        )?;
+        writeln!(out, "# TYPE licscope_license_severity gauge")?;
+        for row in &self.rows {
+            writeln!(
+                out,
+                "licscope_license_severity{{{}}} {}",
+                self.labels(row),
+                row.severity.nagios_code()
+            )?;
+        }
+        writeln!(
+            out,
+            "# HELP licscope_inputs_failed Inputs that could not be read or decoded."
+        )?;
+        writeln!(out, "# TYPE licscope_inputs_failed gauge")?;
+        writeln!(out, "licscope_inputs_failed {}", self.inputs_failed)
+    }
 }
 
-/// The label set that identifies a record's series.
-pub(crate) fn series_key(r: &LicenseRecord) -> (String, String, String) {
-    (
-        r.source.as_str().to_owned(),
-        r.origin.clone().unwrap_or_default(),
-        r.feature.clone().unwrap_or_default(),
-    )
-}
-
-fn labels(r: &LicenseRecord) -> String {
-    let (source, origin, feature) = series_key(r);
-    format!(
-        "source=\"{}\",origin=\"{}\",feature=\"{}\"",
-        escape_label(&source),
-        escape_label(&origin),
-        escape_label(&feature)
-    )
-}
-
-fn escape_label(value: &str) -> String {
+/// A label value as the Prometheus text format escapes it: `\`, `"` and newline.
+fn escape_label_value(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -206,99 +547,248 @@ fn number(v: f64) -> String {
     }
 }
 
-/// The Nagios plugin output and its exit code.
-pub(crate) fn nagios(
-    records: &[LicenseRecord],
-    failures: &[String],
-    policy: &Policy,
-) -> (String, u8) {
-    let count = |s: Severity| records.iter().filter(|r| r.severity == s).count();
-    let mut state = records
-        .iter()
-        .map(|r| r.severity)
-        .fold(Severity::Ok, Severity::worst);
-    if !failures.is_empty() || records.is_empty() {
-        state = state.worst(Severity::Unknown);
-    }
-    let mut summary = if records.is_empty() {
-        "no license records".to_owned()
-    } else {
-        format!(
-            "{} critical, {} warning, {} unknown, {} ok",
-            count(Severity::Critical),
-            count(Severity::Warning),
-            count(Severity::Unknown),
-            count(Severity::Ok)
-        )
-    };
-    if !failures.is_empty() {
-        let n = failures.len();
-        let _ = write!(
-            summary,
-            "; {n} input{} failed",
-            if n == 1 { "" } else { "s" }
-        );
-    }
-    let mut worst: Vec<&LicenseRecord> = records
-        .iter()
-        .filter(|r| r.severity != Severity::Ok)
-        .collect();
-    worst.sort_by_key(|r| {
-        (
-            std::cmp::Reverse(r.severity.rank()),
-            r.days_to_expiry.unwrap_or(i64::MAX),
-        )
-    });
-    if !worst.is_empty() {
-        let shown: Vec<String> = worst
-            .iter()
-            .take(3)
-            .map(|r| {
-                format!(
-                    "{} {}",
-                    r.feature.as_deref().unwrap_or("(unnamed)"),
-                    describe(r)
-                )
-            })
-            .collect();
-        let _ = write!(summary, ": {}", shown.join(", "));
-        if worst.len() > 3 {
-            let _ = write!(summary, ", and {} more", worst.len() - 3);
+/// The most bytes of Nagios output: Nagios keeps 8 KiB of a plugin's output by default.
+pub const NAGIOS_MAX_OUTPUT: usize = 8000;
+
+/// How many of the worst records the Nagios output keeps: more could not fit in
+/// [`NAGIOS_MAX_OUTPUT`] (a perfdata entry takes 20 bytes or more).
+const NAGIOS_KEPT: usize = 512;
+
+/// The Nagios plugin output: counts for every record, and the worst records in detail.
+#[derive(Debug)]
+pub struct Nagios {
+    warn_days: i64,
+    crit_days: i64,
+    /// Records by severity, indexed by the Nagios code; the current input's apart.
+    counts: [usize; 4],
+    input_counts: [usize; 4],
+    /// The worst records kept, and the current input's.
+    worst: BinaryHeap<Candidate>,
+    input_worst: BinaryHeap<Candidate>,
+    /// Records seen, for their input order.
+    seen: u64,
+    failures: Vec<String>,
+    failures_total: usize,
+}
+
+/// One record as the Nagios output shows it. Ordered worst first: higher severity rank, then
+/// fewer days left, then input order.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate {
+    key: (Reverse<u8>, i64, u64),
+    severity_code: u8,
+    /// The perfdata entry.
+    perf: String,
+    /// `FEATURE DESCRIPTION`, for the status line.
+    summary: String,
+    /// The long-output line, for records that are not ok.
+    detail: String,
+}
+
+impl Nagios {
+    fn new(policy: &Policy) -> Nagios {
+        Nagios {
+            warn_days: policy.warn_days(),
+            crit_days: policy.crit_days(),
+            counts: [0; 4],
+            input_counts: [0; 4],
+            worst: BinaryHeap::new(),
+            input_worst: BinaryHeap::new(),
+            seen: 0,
+            failures: Vec::new(),
+            failures_total: 0,
         }
     }
-    let perfdata: Vec<String> = records
-        .iter()
-        .map(|r| {
-            let (source, origin, feature) = series_key(r);
-            let label = format!("{source}:{origin}:{feature}").replace('\'', "''");
-            let value = r
-                .days_to_expiry
-                .map_or_else(|| "U".to_owned(), |d| d.to_string());
-            format!(
-                "'{label}'={value};@~:{};@~:{}",
-                policy.warn_days(),
-                policy.crit_days()
-            )
-        })
-        .collect();
-    let mut out = format!("LICENSES {} - {summary}", state_name(state));
-    if !perfdata.is_empty() {
-        let _ = write!(out, " | {}", perfdata.join(" "));
-    }
-    out.push('\n');
-    for r in &worst {
-        let (source, origin, feature) = series_key(r);
-        let _ = writeln!(
-            out,
-            "{}: {source} {origin} {feature}: {}",
-            state_name(r.severity),
-            describe(r)
+
+    fn push(&mut self, r: &LicenseRecord) {
+        let code = r.severity.nagios_code();
+        self.input_counts[usize::from(code)] += 1;
+        let key = (
+            Reverse(r.severity.rank()),
+            r.days_to_expiry.unwrap_or(i64::MAX),
+            self.seen,
         );
+        self.seen += 1;
+        if self.input_worst.len() >= NAGIOS_KEPT
+            && self
+                .input_worst
+                .peek()
+                .is_some_and(|least| key >= least.key)
+        {
+            return;
+        }
+        self.input_worst
+            .push(candidate(r, key, self.warn_days, self.crit_days));
+        if self.input_worst.len() > NAGIOS_KEPT {
+            self.input_worst.pop();
+        }
     }
-    for detail in failures {
-        let _ = writeln!(out, "UNKNOWN: {detail}");
+
+    fn end_input(&mut self, failure: Option<&str>) {
+        let pending = std::mem::take(&mut self.input_worst);
+        let counts = std::mem::take(&mut self.input_counts);
+        if let Some(failure) = failure {
+            self.failures_total += 1;
+            // The failures shown are bounded by the output's size; these are enough.
+            if self.failures.len() < 64 {
+                let mut line = "UNKNOWN: ".to_owned();
+                escape::push_nagios(&mut line, failure);
+                escape::truncate(&mut line, 400);
+                self.failures.push(line);
+            }
+            return;
+        }
+        for (total, n) in self.counts.iter_mut().zip(counts) {
+            *total += n;
+        }
+        for c in pending {
+            self.worst.push(c);
+            if self.worst.len() > NAGIOS_KEPT {
+                self.worst.pop();
+            }
+        }
     }
-    (out, state.nagios_code())
+
+    /// The output and the exit code.
+    fn render(&self) -> (String, u8) {
+        let [ok, warning, critical, unknown] = self.counts;
+        let records = ok + warning + critical + unknown;
+        let state = if critical > 0 {
+            Severity::Critical
+        } else if warning > 0 {
+            Severity::Warning
+        } else if unknown > 0 || self.failures_total > 0 || records == 0 {
+            Severity::Unknown
+        } else {
+            Severity::Ok
+        };
+        let mut candidates: Vec<&Candidate> = self.worst.iter().collect();
+        candidates.sort();
+        let mut summary = if records == 0 {
+            "no license records".to_owned()
+        } else {
+            format!("{critical} critical, {warning} warning, {unknown} unknown, {ok} ok")
+        };
+        if self.failures_total > 0 {
+            let n = self.failures_total;
+            let _ = write!(
+                summary,
+                "; {n} input{} failed",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        let not_ok: Vec<&&Candidate> = candidates.iter().filter(|c| c.severity_code != 0).collect();
+        if !not_ok.is_empty() {
+            let shown: Vec<&str> = not_ok.iter().take(3).map(|c| c.summary.as_str()).collect();
+            let _ = write!(summary, ": {}", shown.join(", "));
+            let more = records - ok - shown.len();
+            if more > 0 {
+                let _ = write!(summary, ", and {more} more");
+            }
+        }
+        let head = format!("LICENSES {} - {summary}", state_name(state));
+
+        // What fits: the head, the failures (up to a quarter of the room), then records worst
+        // first, each with its perfdata entry and, when not ok, its line; room is kept for the
+        // last line that counts what was left out.
+        const LAST_LINE_ROOM: usize = 120;
+        let mut used = head.len() + 1 + LAST_LINE_ROOM;
+        let mut failures = 0;
+        for line in &self.failures {
+            if failures > 0 && used + line.len() + 1 > NAGIOS_MAX_OUTPUT / 4 + head.len() {
+                break;
+            }
+            used += line.len() + 1;
+            failures += 1;
+        }
+        let mut chosen: Vec<&Candidate> = Vec::new();
+        for c in &candidates {
+            let mut cost = c.perf.len() + if chosen.is_empty() { 3 } else { 1 };
+            if c.severity_code != 0 {
+                cost += c.detail.len() + 1;
+            }
+            if used + cost > NAGIOS_MAX_OUTPUT {
+                break;
+            }
+            used += cost;
+            chosen.push(c);
+        }
+        let mut out = head;
+        if !chosen.is_empty() {
+            let mut by_input: Vec<&&Candidate> = chosen.iter().collect();
+            by_input.sort_by_key(|c| c.key.2);
+            out.push_str(" |");
+            for c in by_input {
+                out.push(' ');
+                out.push_str(&c.perf);
+            }
+        }
+        out.push('\n');
+        for c in chosen.iter().filter(|c| c.severity_code != 0) {
+            out.push_str(&c.detail);
+            out.push('\n');
+        }
+        for line in &self.failures[..failures] {
+            out.push_str(line);
+            out.push('\n');
+        }
+        let records_left = records - chosen.len();
+        let failures_left = self.failures_total - failures;
+        if records_left > 0 || failures_left > 0 {
+            let _ = writeln!(
+                out,
+                "{records_left} more record{} and {failures_left} more failed input{} not shown \
+                 (the output stays under 8 KiB)",
+                if records_left == 1 { "" } else { "s" },
+                if failures_left == 1 { "" } else { "s" },
+            );
+        }
+        (out, state.nagios_code())
+    }
+}
+
+/// The longest feature or origin shown in Nagios output, in bytes before escaping.
+const NAGIOS_FIELD: usize = 120;
+
+fn candidate(r: &LicenseRecord, key: (Reverse<u8>, i64, u64), warn: i64, crit: i64) -> Candidate {
+    let cut = |s: Option<&str>| {
+        let mut s = s.unwrap_or("").to_owned();
+        escape::truncate(&mut s, NAGIOS_FIELD);
+        s
+    };
+    let (origin, feature) = (cut(r.origin.as_deref()), cut(r.feature.as_deref()));
+    let what = describe(r);
+    let mut perf = "'".to_owned();
+    escape::push_label(
+        &mut perf,
+        &format!("{}:{origin}:{feature}", r.source.as_str()),
+    );
+    let value = r
+        .days_to_expiry
+        .map_or_else(|| "U".to_owned(), |d| d.to_string());
+    let _ = write!(perf, "'={value};@~:{warn};@~:{crit}");
+    let mut summary = String::new();
+    escape::push_nagios(
+        &mut summary,
+        if r.feature.is_some() {
+            &feature
+        } else {
+            "(unnamed)"
+        },
+    );
+    let _ = write!(summary, " {what}");
+    let mut detail = format!("{}: {} ", state_name(r.severity), r.source.as_str());
+    escape::push_nagios(&mut detail, &origin);
+    detail.push(' ');
+    escape::push_nagios(&mut detail, &feature);
+    let _ = write!(detail, ": {what}");
+    Candidate {
+        key,
+        severity_code: r.severity.nagios_code(),
+        perf,
+        summary,
+        detail,
+    }
 }
 
 fn state_name(s: Severity) -> &'static str {

@@ -58,4 +58,4 @@ pub use detect::{Decoded, SourceHint, decode, normalize};
 pub use record::{
     Flag, LicenseRecord, SCHEMA_VERSION, Severity, Source, Status, Usage, VendorRecord, json_schema,
 };
-pub use rules::{Policy, from_automation360, from_cisco_prime};
+pub use rules::{Policy, from_automation360, from_cisco_prime, from_cisco_prime_record};

@@ -146,11 +146,20 @@ pub fn from_cisco_prime(
     response
         .records
         .iter()
-        .map(|record| prime_record(record, origin, policy))
+        .map(|record| from_cisco_prime_record(record.clone(), origin, policy))
         .collect()
 }
 
-fn prime_record(record: &LicenseInfo<'_>, origin: Option<&str>, policy: &Policy) -> LicenseRecord {
+/// The record of one Cisco Prime `licenseInfoDTO`, for decoders that yield records one at a
+/// time ([`XmlStream`](licscope_prime::XmlStream), [`JsonRecords`](licscope_prime::JsonRecords)).
+/// `origin` labels the server as [`from_cisco_prime`] would: the envelope's `rootUrl` where it
+/// has one. The rules are those of [`from_cisco_prime`]; the record is moved into
+/// [`VendorRecord::CiscoPrime`].
+pub fn from_cisco_prime_record(
+    record: LicenseInfo<'_>,
+    origin: Option<&str>,
+    policy: &Policy,
+) -> LicenseRecord {
     let days = record.days_to_expire.map(i64::from);
     let used = record.device_count_used.map(i64::from);
     let remaining = record.device_count_remaining.map(i64::from);
@@ -190,7 +199,7 @@ fn prime_record(record: &LicenseInfo<'_>, origin: Option<&str>, policy: &Policy)
         days_to_expiry: days,
         usage: Some(Usage::new(used, remaining)),
         flags: sorted(flags),
-        vendor: VendorRecord::CiscoPrime(record.clone().into_owned()),
+        vendor: VendorRecord::CiscoPrime(record.into_owned()),
         as_of: policy.as_of,
     }
 }

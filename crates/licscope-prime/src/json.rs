@@ -18,6 +18,93 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
     input: &'a [u8],
     limits: &Limits,
 ) -> Result<Document<T>, Error> {
+    decode_document_with(input, limits, None)
+}
+
+/// Yields the records of a JSON license-info document one at a time, without building the list.
+///
+/// The envelope is read first, and the rest of the document checked, so that
+/// [`envelope`](JsonRecords::envelope) is complete whatever the order of its keys and an error
+/// outside the records stops the document before any record is returned; the records are then
+/// decoded as the iterator is driven (their syntax was checked by the first pass, so an error
+/// now concerns a value: a wrong type, an integer out of range, a duplicate field). The records
+/// and errors are those of [`decode_json_with`](crate::decode_json_with). After the first error
+/// the iterator ends.
+///
+/// # Example
+///
+/// ```
+/// use licscope_prime::{JsonRecords, LicenseInfo, Limits};
+///
+/// let body = br#"{"mgmtResponse": {"licenseInfoDTO": [{"name": "Assurance", "daysToExpire": 90}],
+///                 "@rootUrl": "https://prime/webacs/api/v3/op"}}"#;
+/// let mut records = JsonRecords::<LicenseInfo<'_>>::new(body, &Limits::default())?;
+/// assert_eq!(records.envelope().root_url.as_deref(), Some("https://prime/webacs/api/v3/op"));
+/// assert_eq!(records.next().transpose()?.and_then(|r| r.days_to_expire), Some(90));
+/// assert!(records.next().is_none());
+/// # Ok::<(), licscope_prime::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct JsonRecords<'a, T> {
+    /// The reader standing before the records value, or `None` once done.
+    reader: Option<JsonReader<'a>>,
+    cursor: Cursor,
+    limits: Limits,
+    envelope: MgmtResponse<T>,
+}
+
+impl<'a, T: Record<'a>> JsonRecords<'a, T> {
+    /// Reads the envelope and checks the document.
+    ///
+    /// # Errors
+    ///
+    /// Any error outside the records value; an `errorDocument` is an error of kind
+    /// [`ErrorKind::VendorError`].
+    pub fn new(input: &'a [u8], limits: &Limits) -> Result<JsonRecords<'a, T>, Error> {
+        let mut reader = None;
+        match decode_document_with(input, limits, Some(&mut reader))? {
+            Document::Response(envelope) => Ok(JsonRecords {
+                reader,
+                cursor: Cursor::default(),
+                limits: *limits,
+                envelope,
+            }),
+            Document::Error(e) => Err(crate::xml::vendor_error(&e)),
+        }
+    }
+
+    /// The envelope's attributes (its `records` stay empty: the iterator yields them).
+    pub fn envelope(&self) -> &MgmtResponse<T> {
+        &self.envelope
+    }
+}
+
+impl<'a, T: Record<'a>> Iterator for JsonRecords<'a, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Result<T, Error>> {
+        let reader = self.reader.as_mut()?;
+        let item = self
+            .cursor
+            .next(reader, &self.limits)
+            .map_err(|e| e.with_path(|| format!("mgmtResponse.{}", T::NAME)))
+            .transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.reader = None;
+        }
+        item
+    }
+}
+
+impl<'a, T: Record<'a>> std::iter::FusedIterator for JsonRecords<'a, T> {}
+
+/// Decodes a whole JSON document; with `skip`, the records value is only checked, and `skip`
+/// gets a reader standing before it.
+fn decode_document_with<'a, T: Record<'a>>(
+    input: &'a [u8],
+    limits: &Limits,
+    mut skip: Option<&mut Option<JsonReader<'a>>>,
+) -> Result<Document<T>, Error> {
     let mut r = JsonReader::new(input, limits)?;
     if r.peek_kind()? != JsonKind::Object {
         return Err(r.type_error("an object with a \"mgmtResponse\" key"));
@@ -36,7 +123,13 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
                     "the document holds both \"mgmtResponse\" and \"errorDocument\"",
                 ));
             }
-            "mgmtResponse" => document = Some(Document::Response(envelope(&mut r, limits)?)),
+            "mgmtResponse" => {
+                document = Some(Document::Response(envelope(
+                    &mut r,
+                    limits,
+                    skip.as_deref_mut(),
+                )?));
+            }
             "errorDocument" => {
                 let error = if r.null()? {
                     ErrorDocument::default()
@@ -64,6 +157,7 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
 fn envelope<'a, T: Record<'a>>(
     r: &mut JsonReader<'a>,
     limits: &Limits,
+    mut skip: Option<&mut Option<JsonReader<'a>>>,
 ) -> Result<MgmtResponse<T>, Error> {
     let mut envelope = MgmtResponse::new(Vec::new());
     if r.null()? {
@@ -86,7 +180,16 @@ fn envelope<'a, T: Record<'a>>(
             "@requestUrl" => &mut envelope.request_url,
             "@rootUrl" => &mut envelope.root_url,
             k if k == T::NAME => {
-                records(r, limits, &mut envelope.records).map_err(|e| e.with_path(path))?;
+                match skip.as_deref_mut() {
+                    Some(saved) => {
+                        r.pos_after_ws();
+                        *saved = Some(r.clone());
+                        r.skip_value().map_err(|e| e.with_path(path))?;
+                    }
+                    None => {
+                        records(r, limits, &mut envelope.records).map_err(|e| e.with_path(path))?;
+                    }
+                }
                 continue;
             }
             _ => {
@@ -107,57 +210,112 @@ fn records<'a, T: Record<'a>>(
     limits: &Limits,
     out: &mut Vec<T>,
 ) -> Result<(), Error> {
-    let count = |r: &JsonReader<'a>, n: usize, at: usize| {
-        if n >= limits.max_records() {
-            Err(r.error_at(
-                ErrorKind::LimitExceeded,
-                at,
-                format!(
-                    "the document holds more than the limit of {} records",
-                    limits.max_records()
-                ),
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    match r.peek_kind()? {
-        JsonKind::Null => {
-            r.null()?;
-        }
-        JsonKind::Object => {
-            let at = r.position();
-            count(r, out.len(), at)?;
-            out.push(record(r, &|f| format!("mgmtResponse.{}.{f}", T::NAME))?);
-        }
-        JsonKind::Array => {
-            r.begin_array()?;
-            let mut first = true;
-            let bounds = Bounds {
-                max_text: limits.max_string_bytes(),
-            };
-            while r.next_element(&mut first)? {
-                let index = out.len();
-                if index < limits.max_records()
-                    && let Some(record) =
-                        r.speculate(1, |src, at| layout::json_record::<T>(src, at, bounds))
-                {
-                    out.push(record);
-                    continue;
-                }
-                let at = r.pos_after_ws();
-                if r.null()? {
-                    continue;
-                }
-                count(r, index, at)?;
-                out.push(record(r, &|f| {
-                    format!("mgmtResponse.{}[{index}].{f}", T::NAME)
-                })?);
-            }
-        }
-        _ => return Err(r.type_error("an array of records, one record object, or null")),
+    let mut cursor = Cursor::default();
+    while let Some(record) = cursor.next(r, limits)? {
+        out.push(record);
     }
     Ok(())
+}
+
+/// Where a reader stands in the records value: an array of objects, one object, or `null`.
+/// [`Cursor::next`] reads one record at a time, so that the whole-document decoder and
+/// [`JsonRecords`] share one reading of the records.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Cursor {
+    state: CursorState,
+    /// Records read so far (a `null` element is none).
+    count: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum CursorState {
+    /// Before the value.
+    #[default]
+    Start,
+    /// Inside the array; `first` until its first element is read.
+    Array {
+        first: bool,
+    },
+    Done,
+}
+
+impl Cursor {
+    /// The next record, or `None` after the last.
+    pub(crate) fn next<'a, T: Record<'a>>(
+        &mut self,
+        r: &mut JsonReader<'a>,
+        limits: &Limits,
+    ) -> Result<Option<T>, Error> {
+        let count = |r: &JsonReader<'a>, n: usize, at: usize| {
+            if n >= limits.max_records() {
+                Err(r.error_at(
+                    ErrorKind::LimitExceeded,
+                    at,
+                    format!(
+                        "the document holds more than the limit of {} records",
+                        limits.max_records()
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        loop {
+            match self.state {
+                CursorState::Done => return Ok(None),
+                CursorState::Start => match r.peek_kind()? {
+                    JsonKind::Null => {
+                        r.null()?;
+                        self.state = CursorState::Done;
+                    }
+                    JsonKind::Object => {
+                        self.state = CursorState::Done;
+                        let at = r.position();
+                        count(r, self.count, at)?;
+                        self.count += 1;
+                        return record(r, &|f| format!("mgmtResponse.{}.{f}", T::NAME)).map(Some);
+                    }
+                    JsonKind::Array => {
+                        r.begin_array()?;
+                        self.state = CursorState::Array { first: true };
+                    }
+                    _ => {
+                        return Err(r.type_error("an array of records, one record object, or null"));
+                    }
+                },
+                CursorState::Array { mut first } => {
+                    let more = r.next_element(&mut first)?;
+                    self.state = if more {
+                        CursorState::Array { first }
+                    } else {
+                        CursorState::Done
+                    };
+                    if !more {
+                        return Ok(None);
+                    }
+                    let index = self.count;
+                    let bounds = Bounds {
+                        max_text: limits.max_string_bytes(),
+                    };
+                    if index < limits.max_records()
+                        && let Some(record) =
+                            r.speculate(1, |src, at| layout::json_record::<T>(src, at, bounds))
+                    {
+                        self.count += 1;
+                        return Ok(Some(record));
+                    }
+                    let at = r.pos_after_ws();
+                    if r.null()? {
+                        continue;
+                    }
+                    count(r, index, at)?;
+                    self.count += 1;
+                    return record(r, &|f| format!("mgmtResponse.{}[{index}].{f}", T::NAME))
+                        .map(Some);
+                }
+            }
+        }
+    }
 }
 
 /// Reads one record object. `path` turns a field name into the field's path.

@@ -89,6 +89,7 @@ pub mod reference;
 mod xml;
 
 pub use encode::{error_to_json, error_to_xml, to_json, to_xml};
+pub use json::JsonRecords;
 pub use licscope_syntax::{Error, ErrorKind, Limits};
 pub use model::{
     Document, ErrorDocument, LicenseInfo, LicenseStatus, MgmtResponse, Record, Scalar,

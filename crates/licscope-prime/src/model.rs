@@ -104,7 +104,9 @@ fn parse_java_int(text: &str) -> Option<i32> {
         [b'+', rest @ ..] => (false, rest),
         all => (false, all),
     };
-    if digits.is_empty() || digits.len() > 32 {
+    // Any number of leading zeros is accepted, as `Integer.parseInt` does: the loop below
+    // stops as soon as the value is out of range, so a long run costs one pass over it.
+    if digits.is_empty() {
         return None;
     }
     let mut value: i64 = 0;

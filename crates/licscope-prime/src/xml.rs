@@ -187,6 +187,10 @@ trait Source<'a> {
     /// Where the next event starts.
     fn mark(&self) -> Mark;
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error>;
+    /// Makes reading an event longer than `max_event` bytes fail with [`EventTooLong`]. A
+    /// stream fails while reading it (quick-xml would otherwise buffer it whole); both sources
+    /// fail, once it is read, for exactly the events longer than that, at the same place.
+    fn bound_events(&mut self, max_event: u64);
 
     /// Reads the next record on the fast path ([`layout::xml_record`]) and moves past it, or
     /// returns `None` and leaves the source as it was. Called only where the reader stands
@@ -235,6 +239,7 @@ struct SliceSource<'a> {
     reader: Reader<&'a [u8]>,
     /// Bytes the fast path read past quick-xml, which counts only its own.
     skipped: u64,
+    max_event: u64,
 }
 
 impl<'a> SliceSource<'a> {
@@ -244,6 +249,7 @@ impl<'a> SliceSource<'a> {
             bom: bom as u64,
             reader: configured(Reader::from_str(text)),
             skipped: 0,
+            max_event: u64::MAX,
         }
     }
 }
@@ -266,7 +272,16 @@ impl<'a> Source<'a> for SliceSource<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error> {
-        self.reader.read_event()
+        let start = self.reader.buffer_position();
+        let event = self.reader.read_event()?;
+        if self.reader.buffer_position() - start > self.max_event {
+            return Err(event_too_long(self.max_event));
+        }
+        Ok(event)
+    }
+
+    fn bound_events(&mut self, max_event: u64) {
+        self.max_event = max_event;
     }
 
     #[inline]
@@ -298,6 +313,8 @@ impl<R: BufRead> StreamSource<R> {
             consumed: bom,
             line: 1,
             column: 1,
+            event_start: bom,
+            max_event: u64::MAX,
         };
         StreamSource {
             reader: configured(Reader::from_reader(counter)),
@@ -325,7 +342,18 @@ impl<R: BufRead> Source<'static> for StreamSource<R> {
         // quick-xml appends each event to the buffer; without this the buffer would grow to the
         // whole document (found by the stream_memory check in benches/).
         self.buf.clear();
-        self.reader.read_event_into(&mut self.buf)
+        let counter = self.reader.get_mut();
+        counter.event_start = counter.consumed;
+        let event = self.reader.read_event_into(&mut self.buf)?;
+        let counter = self.reader.get_ref();
+        if counter.consumed - counter.event_start > counter.max_event {
+            return Err(event_too_long(counter.max_event));
+        }
+        Ok(event)
+    }
+
+    fn bound_events(&mut self, max_event: u64) {
+        self.reader.get_mut().max_event = max_event;
     }
 
     fn fast_record<T: Record<'static>>(&mut self, bounds: Bounds) -> Option<T> {
@@ -347,6 +375,7 @@ impl<R: BufRead> Source<'static> for StreamSource<R> {
         }
         let finder = self.end_tag.as_ref()?;
         let counter = self.reader.get_mut();
+        counter.event_start = counter.consumed;
         let available = counter.fill_buf().ok()?;
         let end = finder.find(available)? + finder.needle().len();
         let window = std::str::from_utf8(available.get(..end)?).ok()?;
@@ -375,6 +404,32 @@ struct LineCounter<R> {
     consumed: u64,
     line: u64,
     column: u64,
+    /// Where the event being read started, and how long it may grow: quick-xml buffers a whole
+    /// event, so an endless comment or text would otherwise take memory without bound.
+    event_start: u64,
+    max_event: u64,
+}
+
+/// The I/O error a stream's [`LineCounter`] returns when one event grows past its bound.
+#[derive(Debug)]
+struct EventTooLong(u64);
+
+impl std::fmt::Display for EventTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "one tag, text, comment or other markup is longer than the limit of {} bytes",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for EventTooLong {}
+
+fn event_too_long(max_event: u64) -> quick_xml::Error {
+    quick_xml::Error::Io(std::sync::Arc::new(std::io::Error::other(EventTooLong(
+        max_event,
+    ))))
 }
 
 impl<R: BufRead> std::io::Read for LineCounter<R> {
@@ -392,6 +447,9 @@ impl<R: BufRead> std::io::Read for LineCounter<R> {
 
 impl<R: BufRead> BufRead for LineCounter<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.consumed - self.event_start > self.max_event {
+            return Err(std::io::Error::other(EventTooLong(self.max_event)));
+        }
         self.inner.fill_buf()
     }
 
@@ -427,7 +485,8 @@ struct Decoder<'a, S> {
 }
 
 impl<'a, S: Source<'a>> Decoder<'a, S> {
-    fn new(src: S, limits: Limits) -> Decoder<'a, S> {
+    fn new(mut src: S, limits: Limits) -> Decoder<'a, S> {
+        src.bound_events(max_event(&limits));
         Decoder {
             locator: src.locator(),
             src,
@@ -606,6 +665,20 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                 })?;
                 // Every attribute is checked, read or not.
                 let path = || format!("mgmtResponse.@{}", attr.key.as_ref());
+                let limit = self.limits.max_string_bytes();
+                if attr.value.len() > limit {
+                    return Err(self
+                        .fail(
+                            mark,
+                            ErrorKind::LimitExceeded,
+                            format!(
+                                "the value of attribute {} is longer than the limit of {limit} \
+                                 bytes",
+                                attr.key.as_ref()
+                            ),
+                        )
+                        .with_path(path));
+                }
                 let value = attr
                     .normalized_value(XmlVersion::Implicit1_0)
                     .map_err(|e| format!("malformed value of attribute {}: {e}", attr.key.as_ref()))
@@ -944,10 +1017,20 @@ const HTML_PAGE: &str = "this is an HTML page, not a Prime API response: Prime a
                          login page when the session is not authenticated; check the credentials \
                          and log in again";
 
+/// The longest event a decoder reads: the longest text, with room for the markup around it.
+fn max_event(limits: &Limits) -> u64 {
+    (limits.max_string_bytes() as u64).saturating_add(64 << 10)
+}
+
 /// The kind and message for one of quick-xml's errors.
 fn describe(e: &quick_xml::Error) -> (ErrorKind, String) {
     use quick_xml::errors::{IllFormedError, SyntaxError};
     match e {
+        quick_xml::Error::Io(io)
+            if io.get_ref().is_some_and(|inner| inner.is::<EventTooLong>()) =>
+        {
+            (ErrorKind::LimitExceeded, io.to_string())
+        }
         quick_xml::Error::Io(io) => (ErrorKind::Io, io.to_string()),
         quick_xml::Error::Encoding(_) => (
             ErrorKind::Encoding,

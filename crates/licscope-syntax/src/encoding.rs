@@ -46,7 +46,8 @@ pub fn reject_wide_encoding(prefix: &[u8]) -> Result<(), Error> {
             ErrorKind::Encoding,
             format!(
                 "the input is {name}, not UTF-8; convert it first \
-                 (for example `iconv -f UTF-16 -t UTF-8`)"
+                 (for example `iconv -f {} -t UTF-8`)",
+                name.split(' ').next().unwrap_or(name)
             ),
         )
         .at_position(0, 1, 1)),
@@ -82,6 +83,12 @@ mod tests {
             (&le[..], "UTF-16 (little-endian)"),
             (&be[..], "UTF-16 (big-endian)"),
             (b"\xFF\xFE{\x00", "UTF-16 (little-endian, with"),
+            (
+                b"{\x00\x00\x00",
+                "UTF-32 (little-endian), not UTF-8; convert it first (for example `iconv -f UTF-32 -t",
+            ),
+            (b"\x00\x00\x00{", "iconv -f UTF-32 -t UTF-8"),
+            (&le[..], "iconv -f UTF-16 -t UTF-8"),
             (
                 b"\xFF\xFE\x00\x00{\x00\x00\x00",
                 "UTF-32 (little-endian, with",

@@ -9,6 +9,11 @@ use std::fmt;
 /// ([`path`](Error::path)). The data is boxed so that `Result<T, Error>` stays one pointer wide.
 ///
 /// `Display` prints `path: reason at line L column C`, leaving out the parts that are unknown.
+/// Whatever the input held, the message is one line: `Display` and [`message`](Error::message)
+/// write control characters (C0, DEL and C1: `U+0000`-`U+001F`, `U+007F`-`U+009F`) as Rust's
+/// `char::escape_debug` does (`\n`, `\t`, `\u{1b}`...), so that a vendor message, a field name
+/// or a key taken from the payload cannot start a line of its own or drive a terminal.
+/// [`reason`](Error::reason) and [`path`](Error::path) return the text as it is.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     inner: Box<Inner>,
@@ -201,20 +206,33 @@ impl Error {
 
     /// The path and reason, without the position: `expirationDate: expected a string, found a
     /// number`. This is the message that tools print after their own `FILE:LINE:COL:` prefix.
+    /// Control characters are escaped, as in `Display`.
     pub fn message(&self) -> String {
-        match self.path() {
-            Some(path) => format!("{path}: {}", self.inner.reason),
-            None => self.inner.reason.clone(),
+        let mut out = String::with_capacity(self.inner.path.len() + self.inner.reason.len() + 2);
+        if let Some(path) = self.path() {
+            push_escaped(&mut out, path);
+            out.push_str(": ");
+        }
+        push_escaped(&mut out, &self.inner.reason);
+        out
+    }
+}
+
+/// Appends `text` with its control characters (C0, DEL, C1) escaped as `char::escape_debug`
+/// writes them.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(path) = self.path() {
-            write!(f, "{path}: ")?;
-        }
-        f.write_str(&self.inner.reason)?;
+        f.write_str(&self.message())?;
         if let Some(p) = self.inner.position {
             write!(f, " at line {} column {}", p.line, p.column)?;
         }
@@ -278,5 +296,20 @@ mod tests {
             "a: expected a string, found a number at line 1 column 7"
         );
         assert_eq!(e.message(), "a: expected a string, found a number");
+    }
+
+    #[test]
+    fn messages_are_one_line_whatever_the_input_held() {
+        let e = Error::new(
+            ErrorKind::VendorError,
+            "boom\nCRITICAL: x | a=1\u{1b}]0;t\u{7}\u{85}",
+        )
+        .with_path(|| "a\rb".to_owned());
+        assert_eq!(
+            e.to_string(),
+            "a\\rb: boom\\nCRITICAL: x | a=1\\u{1b}]0;t\\u{7}\\u{85}"
+        );
+        assert_eq!(e.message(), e.to_string());
+        assert_eq!(e.reason(), "boom\nCRITICAL: x | a=1\u{1b}]0;t\u{7}\u{85}");
     }
 }

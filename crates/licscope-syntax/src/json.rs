@@ -46,7 +46,7 @@ impl JsonKind {
 /// [`next_key`](JsonReader::next_key); arrays likewise with
 /// [`next_element`](JsonReader::next_element). Offsets in errors count from the first byte of
 /// the input given to [`new`](JsonReader::new).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct JsonReader<'a> {
     src: &'a str,
     bom: usize,

@@ -1,0 +1,373 @@
+//! The subcommands: reading each input, decoding it record by record, rendering, exit codes.
+
+use std::io::{self, Read, Write as _};
+use std::process::ExitCode;
+
+use clap::error::ErrorKind as ClapErrorKind;
+use clap::{CommandFactory as _, Parser as _};
+use licscope::Limits;
+use licscope::normalize::{
+    Decoded, LicenseRecord, Policy, SourceHint, decode, from_automation360,
+    from_cisco_prime_record, json_schema,
+};
+use licscope::prime::{JsonRecords, LicenseInfo, XmlStream, looks_like_xml};
+use licscope::{Error, ErrorKind};
+use time::OffsetDateTime;
+
+use crate::cli::{Cli, Command, DecodeArgs, EvalArgs, OutputFormat, SizeArgs, SourceArg};
+use crate::escape;
+use crate::inputs::{self, Bounded, Input, glob_match};
+use crate::output::Output;
+use crate::render::{Format, JsonArray, Refusal, Renderer};
+
+/// Exit code of a usage error for `check`: Nagios reads 2 as CRITICAL, so it is UNKNOWN (3).
+const CHECK_USAGE_ERROR: u8 = 3;
+/// Exit code of a usage error for the other subcommands, as clap and most tools use.
+const USAGE_ERROR: u8 = 2;
+
+/// Runs the command line of this process.
+pub fn main() -> ExitCode {
+    let is_check = std::env::args_os().nth(1).is_some_and(|a| a == "check");
+    let usage_error = if is_check {
+        CHECK_USAGE_ERROR
+    } else {
+        USAGE_ERROR
+    };
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match e.kind() {
+                ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion => 0,
+                _ => usage_error,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if let Command::Normalize(args) | Command::Check(args) = &cli.command
+        && args.warn_days < args.crit_days
+    {
+        let _ = Cli::command()
+            .error(
+                ClapErrorKind::ArgumentConflict,
+                format!(
+                    "--warn-days ({}) is smaller than --crit-days ({}): the warning window must \
+                     hold the critical one",
+                    args.warn_days, args.crit_days
+                ),
+            )
+            .print();
+        return ExitCode::from(usage_error);
+    }
+    ExitCode::from(match &cli.command {
+        Command::Normalize(args) => evaluate(args, format(args.format), false),
+        Command::Check(args) => evaluate(args, Format::Nagios, true),
+        Command::Decode(args) => decode_command(args),
+        Command::Schema => {
+            let schema = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
+            let mut out = io::stdout().lock();
+            match writeln!(out, "{schema}").and_then(|()| out.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    report(&format!("licscope: error: standard output: {e}"));
+                    1
+                }
+                _ => 0,
+            }
+        }
+    })
+}
+
+fn format(f: OutputFormat) -> Format {
+    match f {
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Ndjson => Format::Ndjson,
+        OutputFormat::Table => Format::Table,
+        OutputFormat::Prometheus => Format::Prometheus,
+    }
+}
+
+/// Writes one line to standard error; if that fails there is nowhere left to say so.
+fn report(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+fn hint(source: SourceArg) -> SourceHint {
+    match source {
+        SourceArg::Auto => SourceHint::Auto,
+        SourceArg::Automation360 => SourceHint::Automation360,
+        SourceArg::CiscoPrime => SourceHint::CiscoPrime,
+    }
+}
+
+/// `normalize` and `check`: every input, record by record, into one renderer.
+fn evaluate(args: &EvalArgs, format: Format, check: bool) -> u8 {
+    let io_error = if check { CHECK_USAGE_ERROR } else { 1 };
+    let policy = Policy::new(args.as_of.unwrap_or_else(OffsetDateTime::now_utc))
+        .with_warn_days(args.warn_days)
+        .with_crit_days(args.crit_days);
+    let mut out = match Output::open(args.output.as_deref()) {
+        Ok(out) => out,
+        Err(e) => {
+            report(&output_error(args.output.as_deref(), &e));
+            return io_error;
+        }
+    };
+    let mut renderer = Renderer::new(format, &policy);
+    let selected = |r: &LicenseRecord| {
+        let feature = r.feature.as_deref().unwrap_or("");
+        (args.features.is_empty() || args.features.iter().any(|g| glob_match(g, feature)))
+            && !args.exclude_features.iter().any(|g| glob_match(g, feature))
+    };
+    let mut failed = false;
+    for input in inputs::expand(&args.files) {
+        let mut written = 0usize;
+        let origin = args.origin.clone().or_else(|| input.stem());
+        let result = each_record(
+            &input,
+            args.source,
+            &args.sizes,
+            origin.as_deref(),
+            &policy,
+            &mut |record| {
+                if selected(&record) {
+                    renderer.record(&mut out, &record)?;
+                    written += 1;
+                }
+                Ok(())
+            },
+        );
+        match result {
+            Ok(()) => renderer.end_input(None),
+            Err(mut detail) => {
+                failed = true;
+                if renderer.streams() && written > 0 {
+                    let s = if written == 1 { "" } else { "s" };
+                    detail.push_str(&format!(" ({written} record{s} of it written before)"));
+                }
+                // `check` reports failures in its own output, once.
+                if !check {
+                    report(&format!("licscope: error: {detail}"));
+                }
+                renderer.end_input(Some(&detail));
+            }
+        }
+    }
+    let code = if check {
+        renderer.nagios_code()
+    } else {
+        u8::from(failed)
+    };
+    match renderer.finish(&mut out).and_then(|()| out.close()) {
+        Ok(()) => code,
+        Err(e) => {
+            report(&output_error(args.output.as_deref(), &e));
+            io_error
+        }
+    }
+}
+
+fn output_error(path: Option<&std::path::Path>, e: &io::Error) -> String {
+    let name = path.map_or_else(|| "standard output".to_owned(), escape::path);
+    format!("licscope: error: {name}: {}", escape::text(&e.to_string()))
+}
+
+/// Decodes one input and hands its records to `take` one at a time. Returns the failure's
+/// error-line text (`NAME[:LINE:COL]: MESSAGE`, escaped).
+fn each_record(
+    input: &Input,
+    source: SourceArg,
+    sizes: &SizeArgs,
+    origin: Option<&str>,
+    policy: &Policy,
+    take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
+) -> Result<(), String> {
+    let name = &input.name;
+    let fail = |e: &Error| failure(name, e);
+    let refused = |r: Refusal| match r {
+        Refusal::Input(message) => format!("{name}: {}", escape::text(&message)),
+        Refusal::Write(e) => format!("{name}: {}", escape::text(&e.to_string())),
+    };
+    let bytes = match open_input(input, source, sizes, true)? {
+        Body::XmlStream(reader) => {
+            let stream = XmlStream::<_, LicenseInfo<'static>>::with_limits(
+                Bounded::new(reader, sizes.max_stream_size),
+                &Limits::default(),
+            )
+            .map_err(|e| fail(&e))?;
+            let root_url = stream.envelope().root_url.clone();
+            let origin = root_url.as_deref().or(origin);
+            for record in stream {
+                let record = record.map_err(|e| fail(&e))?;
+                take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
+            }
+            return Ok(());
+        }
+        Body::Whole(bytes) => bytes,
+    };
+    let records = match hint(source) {
+        SourceHint::Automation360 => None,
+        SourceHint::CiscoPrime if !looks_like_xml(&bytes) => Some(prime_json(&bytes)),
+        SourceHint::Auto
+            if !looks_like_xml(&bytes) && licscope::a360::decode_plain(&bytes).is_none() =>
+        {
+            // Prime first, as detection does; a document that is not Prime's goes to detection,
+            // which tries Automation 360 and words the error.
+            match prime_json(&bytes) {
+                Err(e)
+                    if e.path().is_none()
+                        && matches!(
+                            e.kind(),
+                            ErrorKind::UnexpectedDocument | ErrorKind::InvalidType
+                        ) =>
+                {
+                    None
+                }
+                other => Some(other),
+            }
+        }
+        _ => None,
+    };
+    if let Some(records) = records {
+        let records = records.map_err(|e| fail(&e))?;
+        let root_url = records.envelope().root_url.clone();
+        let origin = root_url.as_deref().or(origin);
+        for record in records {
+            let record = record.map_err(|e| fail(&e))?;
+            take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
+        }
+        return Ok(());
+    }
+    // Automation 360 (one record), or a small XML document read whole.
+    match decode(&bytes, hint(source)).map_err(|e| fail(&e))? {
+        Decoded::Automation360(details) => {
+            take(from_automation360(&details, origin, policy)).map_err(refused)
+        }
+        Decoded::CiscoPrime(response) => {
+            let origin = response.root_url.as_deref().or(origin);
+            for record in response.records.iter().cloned() {
+                take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
+            }
+            Ok(())
+        }
+        _ => Err(format!(
+            "{name}: a payload of an API this version cannot evaluate"
+        )),
+    }
+}
+
+fn prime_json(bytes: &[u8]) -> Result<JsonRecords<'_, LicenseInfo<'_>>, Error> {
+    JsonRecords::new(bytes, &Limits::default())
+}
+
+/// An input's content: streamed Prime XML, or a whole document.
+enum Body {
+    XmlStream(io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read>>),
+    Whole(Vec<u8>),
+}
+
+/// Opens an input and reads what is needed to choose how to decode it: Prime XML longer than
+/// the first bytes is streamed; anything else is read whole within `--max-document-size`, or
+/// refused at its first bytes when they cannot start a license document.
+fn open_input(
+    input: &Input,
+    source: SourceArg,
+    sizes: &SizeArgs,
+    stream: bool,
+) -> Result<Body, String> {
+    let name = &input.name;
+    let io_failure = |e: io::Error| format!("{name}: {}", escape::text(&e.to_string()));
+    let (reader, size) = input.open().map_err(io_failure)?;
+    let peeked = inputs::peek(reader).map_err(io_failure)?;
+    let xml = looks_like_xml(&peeked.head);
+    if !peeked.complete {
+        if stream && xml && source != SourceArg::Automation360 {
+            return Ok(Body::XmlStream(peeked.reader));
+        }
+        // Neither JSON nor XML starts here (zero bytes, a binary file): the error is in the first
+        // bytes, and the rest need not be read. Errors near the cut could be the cut's, so only
+        // one well before it is taken.
+        let first = peeked
+            .head
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if !xml
+            && first != Some(&b'{')
+            && first != Some(&0xEF)
+            && let Err(e) = decode(&peeked.head, hint(source))
+            && !matches!(e.kind(), ErrorKind::Eof | ErrorKind::LimitExceeded)
+            && e.offset().is_some_and(|o| o < 1024)
+        {
+            return Err(failure(name, &e));
+        }
+    }
+    inputs::read_whole(peeked.reader, size, sizes.max_document_size)
+        .map(Body::Whole)
+        .map_err(|m| format!("{name}: {m}"))
+}
+
+/// The error-line text of a decoding error: `NAME:LINE:COL: MESSAGE` or `NAME: MESSAGE`.
+fn failure(name: &str, e: &Error) -> String {
+    match (e.line(), e.column()) {
+        (Some(line), Some(column)) => format!("{name}:{line}:{column}: {}", e.message()),
+        _ => format!("{name}: {}", e.message()),
+    }
+}
+
+/// `decode`: each input's vendor model, as one JSON array written input by input.
+fn decode_command(args: &DecodeArgs) -> u8 {
+    let mut out = match Output::open(args.output.as_deref()) {
+        Ok(out) => out,
+        Err(e) => {
+            report(&output_error(args.output.as_deref(), &e));
+            return 1;
+        }
+    };
+    let mut array = JsonArray::default();
+    let mut failed = false;
+    for input in inputs::expand(&args.files) {
+        let entry = open_input(&input, args.source, &args.sizes, false)
+            .and_then(|body| match body {
+                Body::Whole(bytes) => Ok(bytes),
+                Body::XmlStream(_) => Err(format!("{}: not read whole", input.name)),
+            })
+            .and_then(|bytes| {
+                let decoded =
+                    decode(&bytes, hint(args.source)).map_err(|e| failure(&input.name, &e))?;
+                let (source, document) = match &decoded {
+                    Decoded::Automation360(d) => ("automation360", serde_json::to_value(d)),
+                    Decoded::CiscoPrime(r) => (
+                        "cisco-prime",
+                        serde_json::to_value(r).map(|v| serde_json::json!({ "mgmtResponse": v })),
+                    ),
+                    _ => {
+                        return Err(format!(
+                            "{}: a payload of an API this version cannot show",
+                            input.name
+                        ));
+                    }
+                };
+                let document = document.map_err(|e| format!("{}: {e}", input.name))?;
+                Ok(serde_json::json!({
+                    "input": input.name,
+                    "source": source,
+                    "document": document,
+                }))
+            });
+        match entry {
+            Ok(entry) => {
+                let _ = array.item(&mut out, &entry);
+            }
+            Err(detail) => {
+                report(&format!("licscope: error: {detail}"));
+                failed = true;
+            }
+        }
+    }
+    match array.close(&mut out).and_then(|()| out.close()) {
+        Ok(()) => u8::from(failed),
+        Err(e) => {
+            report(&output_error(args.output.as_deref(), &e));
+            1
+        }
+    }
+}
