@@ -54,7 +54,18 @@ impl Output {
     /// Opens standard output, or prepares `path`.
     pub(crate) fn open(path: Option<&Path>) -> io::Result<Output> {
         let Some(path) = path else {
-            return Ok(Output::new(Box::new(io::stdout().lock()), Target::Stdout));
+            // Written through a copy of the descriptor: the output is buffered here, and Rust's
+            // `Stdout` would take a closed descriptor for a sink.
+            use std::os::fd::AsFd as _;
+            let stdout = io::stdout();
+            if was_closed(stdout.as_fd()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::Other,
+                    "closed when licscope started",
+                ));
+            }
+            let fd = stdout.as_fd().try_clone_to_owned()?;
+            return Ok(Output::new(Box::new(File::from(fd)), Target::Stdout));
         };
         match fs::metadata(path) {
             Ok(m) if m.is_dir() => Err(io::Error::new(
@@ -219,6 +230,18 @@ impl Guard {
             self.error = Some(e);
         }
     }
+}
+
+/// Whether `fd` was closed when the process started. Rust's runtime opens `/dev/null`
+/// read-write in place of a closed standard descriptor; a shell's `>/dev/null` opens it
+/// write-only, so that mode and that file tell the two apart.
+fn was_closed(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    use rustix::fs::{OFlags, fcntl_getfl, fstat, stat};
+    let (Ok(mine), Ok(null)) = (fstat(fd), stat("/dev/null")) else {
+        return false;
+    };
+    let read_write = fcntl_getfl(fd).is_ok_and(|f| f & OFlags::RWMODE == OFlags::RDWR);
+    read_write && mine.st_rdev == null.st_rdev && mine.st_ino == null.st_ino
 }
 
 fn forget_pending() {

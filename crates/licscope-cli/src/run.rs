@@ -65,13 +65,14 @@ pub fn main() -> ExitCode {
         Command::Decode(args) => decode_command(args),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
-            let mut out = io::stdout().lock();
-            match writeln!(out, "{schema}").and_then(|()| out.flush()) {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                    report(&format!("licscope: error: standard output: {e}"));
+            let written = Output::open(None)
+                .and_then(|mut out| writeln!(out, "{schema}").and_then(|()| out.close()));
+            match written {
+                Ok(()) => 0,
+                Err(e) => {
+                    report(&output_error(None, &e));
                     1
                 }
-                _ => 0,
             }
         }
     })

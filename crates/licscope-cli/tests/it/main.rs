@@ -4,6 +4,7 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 mod behaviour;
+mod hostile;
 mod outputs;
 
 use std::io::Write;
@@ -27,8 +28,15 @@ pub(crate) fn licscope(args: &[&str], stdin: &[u8]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // Fed from a thread, so that a large input and a large output cannot block each other; a
+    // command that stops reading early (a limit, an error) closes the pipe, which is fine.
+    let mut pipe = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(&stdin);
+    });
     let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
     Run {
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
