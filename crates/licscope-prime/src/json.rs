@@ -23,13 +23,12 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
 
 /// Yields the records of a JSON license-info document one at a time, without building the list.
 ///
-/// The envelope is read first, and the rest of the document checked, so that
-/// [`envelope`](JsonRecords::envelope) is complete whatever the order of its keys and an error
-/// outside the records stops the document before any record is returned; the records are then
-/// decoded as the iterator is driven (their syntax was checked by the first pass, so an error
-/// now concerns a value: a wrong type, an integer out of range, a duplicate field). The records
-/// and errors are those of [`decode_json_with`](crate::decode_json_with). After the first error
-/// the iterator ends.
+/// The whole document is checked first (its records decoded and dropped), so that
+/// [`envelope`](JsonRecords::envelope) is complete whatever the order of its keys and any error
+/// stops the document before a record is returned; the records are then decoded again as the
+/// iterator is driven. The records and the error are those of
+/// [`decode_json_with`](crate::decode_json_with), at twice its decoding work and in memory that
+/// does not grow with the number of records. After the first error the iterator ends.
 ///
 /// # Example
 ///
@@ -182,9 +181,16 @@ fn envelope<'a, T: Record<'a>>(
             k if k == T::NAME => {
                 match skip.as_deref_mut() {
                     Some(saved) => {
+                        // The records are decoded and dropped, so that the first error is the
+                        // one the whole-document decoder finds, wherever it is.
                         r.pos_after_ws();
                         *saved = Some(r.clone());
-                        r.skip_value().map_err(|e| e.with_path(path))?;
+                        let mut cursor = Cursor::default();
+                        while cursor
+                            .next::<T>(r, limits)
+                            .map_err(|e| e.with_path(path))?
+                            .is_some()
+                        {}
                     }
                     None => {
                         records(r, limits, &mut envelope.records).map_err(|e| e.with_path(path))?;

@@ -369,23 +369,37 @@ fn long_xml_is_streamed_within_its_own_limit() {
 }
 
 #[test]
-fn a_failing_json_input_keeps_the_records_written_and_says_how_many() {
-    let body = br#"{"mgmtResponse": {"licenseInfoDTO": [{"name": "a", "daysToExpire": 1},
-        {"name": "b", "daysToExpire": 2}, {"name": "c", "daysToExpire": "x"}]}}"#;
-    let run = licscope(&["normalize", AS_OF, "--format", "json", "-"], body);
+fn a_failing_streamed_input_keeps_the_records_written_and_says_how_many() {
+    let xml = prime_xml(100).replace(
+        "<daysToExpire>60</daysToExpire>",
+        "<daysToExpire>sixty</daysToExpire>",
+    );
+    let run = licscope(
+        &["normalize", AS_OF, "--format", "json", "-"],
+        xml.as_bytes(),
+    );
     assert_eq!(run.code, 1);
     let records: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(records.as_array().unwrap().len(), 2);
+    assert_eq!(records.as_array().unwrap().len(), 60);
     assert!(
         run.stderr
-            .contains("mgmtResponse.licenseInfoDTO[2].daysToExpire: expected an integer"),
+            .contains("-:63:33: mgmtResponse.licenseInfoDTO[60].daysToExpire: expected an integer"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("(2 records of it written before)"));
+    assert!(run.stderr.contains("(60 records of it written before)"));
     // Formats that keep rows add no records of a failed input.
-    let run = licscope(&["normalize", AS_OF, "--format", "table", "-"], body);
+    let run = licscope(
+        &["normalize", AS_OF, "--format", "table", "-"],
+        xml.as_bytes(),
+    );
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    // A JSON document is checked whole before its first record: nothing is written.
+    let body = br#"{"mgmtResponse": {"licenseInfoDTO": [{"name": "a", "daysToExpire": 1},
+        {"name": "c", "daysToExpire": "x"}]}}"#;
+    let run = licscope(&["normalize", AS_OF, "--format", "ndjson", "-"], body);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert!(!run.stderr.contains("written before"), "{}", run.stderr);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The convenience API: auto-detection, vendor errors, limits.
 
 use licscope_prime::{
-    ErrorKind, Limits, decode, decode_json, decode_xml, decode_xml_with, looks_like_xml,
+    ErrorKind, LicenseInfo, Limits, XmlStream, decode, decode_json, decode_xml, decode_xml_with,
+    looks_like_xml,
 };
 
 const ERROR_XML: &str = "<errorDocument><httpResponseCode>503</httpResponseCode>\
@@ -153,4 +154,78 @@ fn unknown_json_keys_given_twice_are_refused_however_many_there_are() {
             "{count}: {err}"
         );
     }
+}
+
+#[test]
+fn root_attribute_values_obey_the_string_limit() {
+    let limits = Limits::default().with_max_string_bytes(64);
+    let long = "x".repeat(65);
+    let xml = format!("<mgmtResponse rootUrl=\"{long}\"></mgmtResponse>");
+    let err = licscope_prime::decode_xml_with(xml.as_bytes(), &limits).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+    assert_eq!(err.path(), Some("mgmtResponse.@rootUrl"));
+    assert_eq!((err.line(), err.column()), (Some(1), Some(1)));
+    let streamed = XmlStream::<_, LicenseInfo<'static>>::with_limits(xml.as_bytes(), &limits)
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(streamed, err);
+    // The same value in JSON is refused as well.
+    let json = format!("{{\"mgmtResponse\": {{\"@rootUrl\": \"{long}\"}}}}");
+    let err = licscope_prime::decode_json_with(json.as_bytes(), &limits).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+    let fits = format!("<mgmtResponse rootUrl=\"{}\"/>", "x".repeat(64));
+    assert!(licscope_prime::decode_xml_with(fits.as_bytes(), &limits).is_ok());
+}
+
+#[test]
+fn one_event_is_bounded_alike_in_slices_and_streams() {
+    // The bound is the string limit plus 64 KiB: a comment just over it is refused at its start
+    // by both decoders, in the same words; one at the bound is read by both.
+    let limits = Limits::default().with_max_string_bytes(16);
+    let bound = 16 + (64 << 10);
+    for (len, refused) in [(bound - 7, false), (bound - 6, true), (bound * 3, true)] {
+        let xml = format!("<mgmtResponse>\n<!--{}--></mgmtResponse>", "c".repeat(len));
+        let whole = licscope_prime::decode_xml_with(xml.as_bytes(), &limits).map(|r| r.records);
+        let streamed = XmlStream::<_, LicenseInfo<'static>>::with_limits(
+            std::io::BufReader::with_capacity(4096, xml.as_bytes()),
+            &limits,
+        )
+        .and_then(|s| s.collect::<Result<Vec<_>, _>>());
+        assert_eq!(whole, streamed, "comment of {len} bytes");
+        match whole {
+            Err(e) => {
+                assert!(refused, "comment of {len} bytes refused: {e}");
+                assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+                assert_eq!((e.line(), e.column()), (Some(2), Some(1)));
+                assert!(
+                    e.reason().contains("longer than the limit of 65552 bytes"),
+                    "{e}"
+                );
+            }
+            Ok(_) => assert!(!refused, "comment of {len} bytes accepted"),
+        }
+    }
+}
+
+#[test]
+fn json_records_read_the_envelope_first_whatever_the_key_order() {
+    let body = br#"{"mgmtResponse": {"licenseInfoDTO": [{"name": "a"}, null, {"name": "b"}],
+                    "@rootUrl": "https://prime/webacs/api/v3/op"}}"#;
+    let mut records =
+        licscope_prime::JsonRecords::<LicenseInfo<'_>>::new(body, &Limits::default()).unwrap();
+    assert_eq!(
+        records.envelope().root_url.as_deref(),
+        Some("https://prime/webacs/api/v3/op")
+    );
+    let names: Vec<_> = records
+        .by_ref()
+        .map(|r| r.unwrap().name.unwrap().into_owned())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    assert!(records.next().is_none());
+    // A syntax error after the records stops the document before any record.
+    let broken = br#"{"mgmtResponse": {"licenseInfoDTO": [{"name": "a"}]}, }"#;
+    let err = licscope_prime::JsonRecords::<LicenseInfo<'_>>::new(broken, &Limits::default())
+        .unwrap_err();
+    assert_eq!(err, licscope_prime::decode_json(broken).unwrap_err());
 }
