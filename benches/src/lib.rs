@@ -184,12 +184,12 @@ pub fn a360_document(seed: u64) -> String {
 }
 
 /// Writes a Prime XML document of about `bytes` bytes to `out`, one record at a time, without
-/// holding more than one record in memory. Returns the number of bytes written.
+/// holding more than one record in memory. Returns the number of bytes and of records written.
 ///
 /// # Errors
 ///
 /// Any error of `out`.
-pub fn stream_prime_xml(bytes: u64, out: &mut impl Write) -> io::Result<u64> {
+pub fn stream_prime_xml(bytes: u64, out: &mut impl Write) -> io::Result<(u64, u64)> {
     let mut written = 0u64;
     out.write_all(PRIME_XML_HEAD.as_bytes())?;
     written += PRIME_XML_HEAD.len() as u64;
@@ -204,7 +204,7 @@ pub fn stream_prime_xml(bytes: u64, out: &mut impl Write) -> io::Result<u64> {
         i += 1;
     }
     out.write_all(PRIME_XML_TAIL.as_bytes())?;
-    Ok(written + PRIME_XML_TAIL.len() as u64)
+    Ok((written + PRIME_XML_TAIL.len() as u64, i as u64))
 }
 
 #[cfg(test)]
@@ -247,11 +247,12 @@ mod tests {
     #[test]
     fn the_stream_generator_writes_what_prime_xml_writes() {
         let mut out = Vec::new();
-        let n = stream_prime_xml(10_000, &mut out).unwrap_or(0);
+        let (n, count) = stream_prime_xml(10_000, &mut out).unwrap_or((0, 0));
         assert_eq!(n, out.len() as u64);
         let decoded = licscope_prime::decode_xml(&out).map(|r| r.records.len());
         let records = decoded.unwrap_or(0);
         assert!(records > 30, "{records}");
+        assert_eq!(records as u64, count);
         assert_eq!(prime_xml(records).as_bytes(), &out[..]);
     }
 }

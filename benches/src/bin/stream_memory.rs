@@ -40,7 +40,7 @@ fn run(bytes: u64) -> Result<(u64, u64, f64), Box<dyn std::error::Error>> {
     let (reader, writer) = std::io::pipe()?;
     let producer = std::thread::spawn(move || -> std::io::Result<u64> {
         let mut out = BufWriter::with_capacity(1 << 16, writer);
-        let n = licscope_benches::stream_prime_xml(bytes, &mut out)?;
+        let (n, _) = licscope_benches::stream_prime_xml(bytes, &mut out)?;
         out.flush()?;
         Ok(n)
     });

@@ -59,10 +59,7 @@ impl Output {
             use std::os::fd::AsFd as _;
             let stdout = io::stdout();
             if was_closed(stdout.as_fd()) {
-                return Err(io::Error::new(
-                    io::ErrorKind::Other,
-                    "closed when licscope started",
-                ));
+                return Err(io::Error::other("closed when licscope started"));
             }
             let fd = stdout.as_fd().try_clone_to_owned()?;
             return Ok(Output::new(Box::new(File::from(fd)), Target::Stdout));

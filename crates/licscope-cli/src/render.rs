@@ -443,23 +443,26 @@ impl Prometheus {
         self.input_start = (self.rows.len(), self.strings.arena.len());
     }
 
-    fn labels(&self, row: &PromRow) -> String {
+    /// Writes `source="..",origin="..",feature=".."` for `row` into `out` (cleared first).
+    fn labels(&self, row: &PromRow, out: &mut String) {
         let origin = self
             .strings
             .origins
             .get(row.origin as usize)
             .map_or("", String::as_str);
-        format!(
-            "source=\"{}\",origin=\"{}\",feature=\"{}\"",
-            row.source.as_str(),
-            escape_label_value(origin),
-            escape_label_value(self.strings.get(row.feature))
-        )
+        out.clear();
+        out.push_str("source=\"");
+        out.push_str(row.source.as_str());
+        out.push_str("\",origin=\"");
+        push_label_value(out, origin);
+        out.push_str("\",feature=\"");
+        push_label_value(out, self.strings.get(row.feature));
+        out.push('"');
     }
 
     fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         type Value = fn(&PromRow) -> f64;
-        let families: [(&str, &str, Value); 5] = [
+        let families: [(&str, &str, Value); 4] = [
             (
                 "licscope_license_expiration_timestamp_seconds",
                 "When the license expires, as a Unix timestamp in seconds.",
@@ -480,29 +483,35 @@ impl Prometheus {
                 "Devices that may still be added within the license.",
                 |r| r.remaining,
             ),
-            (
-                "licscope_license_status",
-                "The license status, one-hot: 1 for the record's status, 0 for the others.",
-                |_| f64::NAN,
-            ),
         ];
+        let mut labels = String::new();
         for (name, help, value) in families {
             writeln!(out, "# HELP {name} {help}")?;
             writeln!(out, "# TYPE {name} gauge")?;
             for row in &self.rows {
-                let labels = self.labels(row);
-                if name == "licscope_license_status" {
-                    for s in Status::ALL {
-                        writeln!(
-                            out,
-                            "{name}{{{labels},status=\"{}\"}} {}",
-                            s.as_str(),
-                            u8::from(s == row.status)
-                        )?;
-                    }
-                } else if !value(row).is_nan() {
-                    writeln!(out, "{name}{{{labels}}} {}", number(value(row)))?;
+                let v = value(row);
+                if !v.is_nan() {
+                    self.labels(row, &mut labels);
+                    writeln!(out, "{name}{{{labels}}} {}", number(v))?;
                 }
+            }
+        }
+        let name = "licscope_license_status";
+        writeln!(
+            out,
+            "# HELP {name} The license status, one-hot: 1 for the record's status, 0 for the \
+             others."
+        )?;
+        writeln!(out, "# TYPE {name} gauge")?;
+        for row in &self.rows {
+            self.labels(row, &mut labels);
+            for s in Status::ALL {
+                writeln!(
+                    out,
+                    "{name}{{{labels},status=\"{}\"}} {}",
+                    s.as_str(),
+                    u8::from(s == row.status)
+                )?;
             }
         }
         writeln!(
@@ -512,10 +521,10 @@ impl Prometheus {
         )?;
         writeln!(out, "# TYPE licscope_license_severity gauge")?;
         for row in &self.rows {
+            self.labels(row, &mut labels);
             writeln!(
                 out,
-                "licscope_license_severity{{{}}} {}",
-                self.labels(row),
+                "licscope_license_severity{{{labels}}} {}",
                 row.severity.nagios_code()
             )?;
         }
@@ -528,12 +537,16 @@ impl Prometheus {
     }
 }
 
-/// A label value as the Prometheus text format escapes it: `\`, `"` and newline.
-fn escape_label_value(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// Appends a label value as the Prometheus text format escapes it: `\`, `"` and newline.
+fn push_label_value(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// A sample value as Prometheus (and Go's `ParseFloat`) reads it.
