@@ -94,6 +94,100 @@ fn promtool_accepts_the_metrics_without_lint_warnings() {
     );
 }
 
+/// The renderers' seed corpus: normalized records with hostile names, origins and messages.
+fn render_corpus() -> Vec<(String, String)> {
+    let dir = licscope_fixtures::root().join("../fuzz/corpus-render");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn promtool_accepts_the_renderings_of_the_hostile_corpus() {
+    use licscope_cli::render::{Format, parse_batch, render_batch};
+    let Ok(promtool) = which("promtool") else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install promtool");
+        return;
+    };
+    let as_of = licscope::parse_rfc3339("2026-11-23T12:00:00Z").unwrap();
+    let policy = licscope::normalize::Policy::new(as_of);
+    let corpus = render_corpus();
+    let mut rendered = 0;
+    for (name, text) in &corpus {
+        let batch = parse_batch(text).unwrap_or_else(|| panic!("{name}: not a batch"));
+        let out = render_batch(&batch, Format::Prometheus, &policy);
+        let mut child = std::process::Command::new(&promtool)
+            .args(["check", "metrics"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(&out.output).unwrap();
+        let done = child.wait_with_output().unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&done.stdout),
+            String::from_utf8_lossy(&done.stderr)
+        );
+        assert!(
+            done.status.success() && said.trim().is_empty(),
+            "{name}: promtool: {said}\n{}",
+            String::from_utf8_lossy(&out.output)
+        );
+        rendered += 1;
+    }
+    assert_eq!(rendered, corpus.len());
+    assert!(rendered >= 18, "only {rendered} corpus files");
+}
+
+#[test]
+fn the_hostile_corpus_keeps_every_formats_structure() {
+    use licscope_cli::render::{Format, parse_batch, render_batch};
+    let as_of = licscope::parse_rfc3339("2026-11-23T12:00:00Z").unwrap();
+    let policy = licscope::normalize::Policy::new(as_of);
+    for (name, text) in render_corpus() {
+        let batch = parse_batch(&text).unwrap();
+        let table = render_batch(&batch, Format::Table, &policy);
+        let table = String::from_utf8(table.output).unwrap();
+        let records: usize = batch
+            .iter()
+            .filter(|(_, failure)| failure.is_none())
+            .map(|(r, _)| r.len())
+            .sum();
+        let nagios = render_batch(&batch, Format::Nagios, &policy);
+        let nagios = String::from_utf8(nagios.output).unwrap();
+        for out in [&table, &nagios] {
+            assert!(
+                !out.chars().any(|c| c.is_control() && c != '\n'),
+                "{name}: a control character in {out:?}"
+            );
+        }
+        let kept = render_batch(&batch, Format::Table, &policy).kept;
+        assert!(kept <= records);
+        assert_eq!(table.lines().count(), 1 + kept, "{name}: {table}");
+        let lines: Vec<&str> = nagios.lines().collect();
+        assert!(lines[0].starts_with("LICENSES "), "{name}: {nagios}");
+        assert!(lines[0].matches('|').count() <= 1, "{name}: {}", lines[0]);
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| !l.contains('|') && !l.starts_with("LICENSES")),
+            "{name}: {nagios}"
+        );
+    }
+}
+
 fn which(name: &str) -> Result<std::path::PathBuf, ()> {
     std::env::var_os("PATH")
         .iter()
