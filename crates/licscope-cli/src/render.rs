@@ -53,8 +53,8 @@ impl From<io::Error> for Refusal {
 pub enum Renderer {
     /// `json`.
     Json(JsonArray),
-    /// `ndjson`.
-    Ndjson,
+    /// `ndjson`: each record is serialized into the buffer, then written in one piece.
+    Ndjson(Vec<u8>),
     /// `table`.
     Table(Table),
     /// `prometheus`.
@@ -68,7 +68,7 @@ impl Renderer {
     pub fn new(format: Format, policy: &Policy) -> Renderer {
         match format {
             Format::Json => Renderer::Json(JsonArray::default()),
-            Format::Ndjson => Renderer::Ndjson,
+            Format::Ndjson => Renderer::Ndjson(Vec::new()),
             Format::Table => Renderer::Table(Table::default()),
             Format::Prometheus => Renderer::Prometheus(Prometheus::default()),
             Format::Nagios => Renderer::Nagios(Nagios::new(policy)),
@@ -77,7 +77,7 @@ impl Renderer {
 
     /// Whether records are written as they arrive (and stay written if their input fails).
     pub fn streams(&self) -> bool {
-        matches!(self, Renderer::Json(_) | Renderer::Ndjson)
+        matches!(self, Renderer::Json(_) | Renderer::Ndjson(_))
     }
 
     /// Takes one record of the current input.
@@ -88,9 +88,11 @@ impl Renderer {
     pub fn record(&mut self, out: &mut dyn Write, r: &LicenseRecord) -> Result<(), Refusal> {
         match self {
             Renderer::Json(array) => array.item(out, r)?,
-            Renderer::Ndjson => {
-                serde_json::to_writer(&mut *out, r).map_err(io::Error::from)?;
-                out.write_all(b"\n")?;
+            Renderer::Ndjson(scratch) => {
+                scratch.clear();
+                serde_json::to_writer(&mut *scratch, r).map_err(io::Error::from)?;
+                scratch.push(b'\n');
+                out.write_all(scratch)?;
             }
             Renderer::Table(t) => t.push(r),
             Renderer::Prometheus(p) => p.push(r)?,
@@ -103,7 +105,7 @@ impl Renderer {
     /// holds the error line's text without the program prefix).
     pub fn end_input(&mut self, failure: Option<&str>) {
         match self {
-            Renderer::Json(_) | Renderer::Ndjson => {}
+            Renderer::Json(_) | Renderer::Ndjson(_) => {}
             Renderer::Table(t) => t.end_input(failure.is_none()),
             Renderer::Prometheus(p) => p.end_input(failure.is_none()),
             Renderer::Nagios(n) => n.end_input(failure),
@@ -118,7 +120,7 @@ impl Renderer {
     pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
         match self {
             Renderer::Json(array) => array.close(out),
-            Renderer::Ndjson => Ok(()),
+            Renderer::Ndjson(_) => Ok(()),
             Renderer::Table(t) => t.write(out),
             Renderer::Prometheus(p) => p.write(out),
             Renderer::Nagios(n) => out.write_all(n.render().0.as_bytes()),
@@ -140,6 +142,7 @@ impl Renderer {
 pub struct JsonArray {
     open: bool,
     scratch: Vec<u8>,
+    indented: Vec<u8>,
 }
 
 impl JsonArray {
@@ -151,18 +154,18 @@ impl JsonArray {
     pub fn item(&mut self, out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
         self.scratch.clear();
         serde_json::to_writer_pretty(&mut self.scratch, value)?;
-        out.write_all(if self.open { b",\n  " } else { b"[\n  " })?;
+        self.indented.clear();
+        self.indented
+            .extend_from_slice(if self.open { b",\n  " } else { b"[\n  " });
         self.open = true;
         // JSON strings hold no raw newline: every newline is pretty-printing, to indent.
-        let mut lines = self.scratch.split(|&b| b == b'\n');
-        if let Some(first) = lines.next() {
-            out.write_all(first)?;
+        for (i, line) in self.scratch.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                self.indented.extend_from_slice(b"\n  ");
+            }
+            self.indented.extend_from_slice(line);
         }
-        for line in lines {
-            out.write_all(b"\n  ")?;
-            out.write_all(line)?;
-        }
-        Ok(())
+        out.write_all(&self.indented)
     }
 
     /// Closes the array.

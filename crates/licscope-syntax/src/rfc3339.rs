@@ -4,7 +4,6 @@
 //! dependencies) and cannot tell a caller which part of a timestamp is wrong; this one is a
 //! single pass over at most 35 bytes with a precise reason for every refusal.
 
-use std::fmt::Write as _;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
@@ -205,16 +204,21 @@ pub fn format_rfc3339(value: OffsetDateTime, out: &mut String) -> Result<(), Str
     if os != 0 {
         return Err("an offset with seconds cannot be written in RFC 3339".into());
     }
-    // Writing to a String cannot fail.
-    let _ = write!(
-        out,
-        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        u8::from(value.month()),
-        value.day(),
-        value.hour(),
-        value.minute(),
-        value.second()
-    );
+    // Digits are written by hand: `core::fmt` took most of the time of serializing a record.
+    let (month, day) = (u8::from(value.month()), value.day());
+    let (hour, minute, second) = (value.hour(), value.minute(), value.second());
+    // `year` lies within 0..=9999 (checked above): four digits.
+    push_digits(out, year.unsigned_abs(), 4);
+    out.push('-');
+    push_digits(out, u32::from(month), 2);
+    out.push('-');
+    push_digits(out, u32::from(day), 2);
+    out.push('T');
+    push_digits(out, u32::from(hour), 2);
+    out.push(':');
+    push_digits(out, u32::from(minute), 2);
+    out.push(':');
+    push_digits(out, u32::from(second), 2);
     let nanos = value.nanosecond();
     if nanos != 0 {
         let mut digits = 9;
@@ -223,20 +227,27 @@ pub fn format_rfc3339(value: OffsetDateTime, out: &mut String) -> Result<(), Str
             n /= 10;
             digits -= 1;
         }
-        let _ = write!(out, ".{n:0digits$}");
+        out.push('.');
+        push_digits(out, n, digits);
     }
     if value.offset().is_utc() {
         out.push('Z');
     } else {
-        let sign = if oh < 0 || om < 0 { '-' } else { '+' };
-        let _ = write!(
-            out,
-            "{sign}{:02}:{:02}",
-            oh.unsigned_abs(),
-            om.unsigned_abs()
-        );
+        out.push(if oh < 0 || om < 0 { '-' } else { '+' });
+        push_digits(out, u32::from(oh.unsigned_abs()), 2);
+        out.push(':');
+        push_digits(out, u32::from(om.unsigned_abs()), 2);
     }
     Ok(())
+}
+
+/// Appends the last `width` decimal digits of `n`, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    let mut divisor = 10u32.pow(width.saturating_sub(1).min(9));
+    for _ in 0..width {
+        out.push(char::from(b'0' + ((n / divisor) % 10) as u8));
+        divisor = (divisor / 10).max(1);
+    }
 }
 
 /// Serde support for RFC 3339 timestamps through [`parse_rfc3339`] and [`format_rfc3339`]:
