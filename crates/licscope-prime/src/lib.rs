@@ -4,7 +4,8 @@
 //!
 //! [`decode_xml`] and [`decode_json`] turn a response body into a [`MgmtResponse`] of
 //! [`LicenseInfo`] records in one pass, borrowing feature names from the input; [`XmlStream`]
-//! yields records one by one from any `BufRead` in constant memory. [`to_xml`] and [`to_json`]
+//! yields records one by one from any `BufRead` in constant memory, and [`JsonRecords`] one by
+//! one from a JSON document without building the list. [`to_xml`] and [`to_json`]
 //! write a model back as Prime does. The envelope, decoders and encoders are generic over the
 //! [`Record`] trait, so other `op/*` operations reuse them by describing their record.
 //!
@@ -68,7 +69,9 @@
 //! # Limits
 //!
 //! [`Limits::default`]: whole documents of at most 256 MiB (streams are unbounded), elements or
-//! JSON values nested at most 128 deep, field text of at most 1 MiB, at most 10,000,000 records.
+//! JSON values nested at most 128 deep, field text and attribute values of at most 1 MiB, at
+//! most 10,000,000 records. One XML event (a tag with its attributes, a text, a comment) may
+//! be at most the string limit plus 64 KiB, so that a stream never buffers more.
 //! The `*_with` functions take other [`Limits`]. `daysToExpire` and the device counts are Java
 //! `int`s: 32-bit signed. An empty value counts as missing, so a record whose `name` is `""`
 //! decodes with no name.

@@ -4,7 +4,6 @@
 //! dependencies) and cannot tell a caller which part of a timestamp is wrong; this one is a
 //! single pass over at most 35 bytes with a precise reason for every refusal.
 
-
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// Parses an RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.F]` followed by `Z` or `±HH:MM`.
