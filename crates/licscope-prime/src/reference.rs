@@ -36,6 +36,9 @@ pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String
         if !valid {
             return Err(format!("invalid XML declaration version {version:?}"));
         }
+        // roxmltree takes a name that merely starts with `encoding` for it (found by
+        // prime_xml_differential): the names must be version, encoding, standalone, in order.
+        check_pseudo_attribute_names(declaration)?;
     }
     // roxmltree does not check the standalone value either (found by prime_xml_differential).
     if let Some(standalone) = pseudo_attribute(text, "standalone")
@@ -226,6 +229,43 @@ fn check_character_references(text: &str) -> Result<(), String> {
 
 fn trim(s: &str) -> &str {
     s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+/// Checks that the pseudo-attributes of a declaration (the text after `<?xml`) are named
+/// `version`, then optionally `encoding`, then optionally `standalone` (XML 1.0, production 23).
+fn check_pseudo_attribute_names(declaration: &str) -> Result<(), String> {
+    let body = declaration
+        .find("?>")
+        .map_or(declaration, |end| &declaration[..end]);
+    let mut allowed: &[&str] = &["version", "encoding", "standalone"];
+    let mut rest = body;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let end = rest
+            .find(['=', ' ', '\t', '\n', '\r'])
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        // (The caller has checked that `version` comes first.)
+        match allowed.iter().position(|a| *a == name) {
+            Some(i) => allowed = &allowed[i + 1..],
+            None => return Err(format!("unexpected pseudo-attribute {name:?}")),
+        }
+        // Past `= 'value'` or `= "value"`.
+        let after = rest[end..].trim_start_matches([' ', '\t', '\n', '\r']);
+        let after = after
+            .strip_prefix('=')
+            .ok_or("a pseudo-attribute without a value")?
+            .trim_start_matches([' ', '\t', '\n', '\r']);
+        let quote = match after.chars().next() {
+            Some(q @ ('"' | '\'')) => q,
+            _ => return Err("a pseudo-attribute value without quotes".to_owned()),
+        };
+        let value = &after[1..];
+        rest = &value[value.find(quote).ok_or("an unclosed pseudo-attribute value")? + 1..];
+    }
 }
 
 /// A pseudo-attribute (`version`, `encoding`) of the XML declaration, if the document starts
