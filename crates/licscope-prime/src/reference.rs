@@ -264,7 +264,10 @@ fn check_pseudo_attribute_names(declaration: &str) -> Result<(), String> {
             _ => return Err("a pseudo-attribute value without quotes".to_owned()),
         };
         let value = &after[1..];
-        rest = &value[value.find(quote).ok_or("an unclosed pseudo-attribute value")? + 1..];
+        rest = &value[value
+            .find(quote)
+            .ok_or("an unclosed pseudo-attribute value")?
+            + 1..];
     }
 }
 

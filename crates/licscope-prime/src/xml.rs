@@ -273,11 +273,13 @@ impl<'a> Source<'a> for SliceSource<'a> {
     #[inline(always)]
     fn next(&mut self) -> Result<Event<'_>, quick_xml::Error> {
         let start = self.reader.buffer_position();
-        let event = self.reader.read_event()?;
+        // The result is passed on as it is: unwrapping and wrapping the event again would move
+        // it through memory once more, on the hottest loop of the general path.
+        let event = self.reader.read_event();
         if self.reader.buffer_position() - start > self.max_event {
             return Err(event_too_long(self.max_event));
         }
-        Ok(event)
+        event
     }
 
     fn bound_events(&mut self, max_event: u64) {
@@ -426,6 +428,8 @@ impl std::fmt::Display for EventTooLong {
 
 impl std::error::Error for EventTooLong {}
 
+#[cold]
+#[inline(never)]
 fn event_too_long(max_event: u64) -> quick_xml::Error {
     quick_xml::Error::Io(std::sync::Arc::new(std::io::Error::other(EventTooLong(
         max_event,
