@@ -197,11 +197,7 @@ fn each_record(
             .map_err(|e| fail(&e))?;
             let root_url = stream.envelope().root_url.clone();
             let origin = root_url.as_deref().or(origin);
-            for record in stream {
-                let record = record.map_err(|e| fail(&e))?;
-                take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
-            }
-            return Ok(());
+            return each_prime(stream, origin, policy, take, &fail, &refused);
         }
         Body::Whole(bytes) => bytes,
     };
@@ -232,11 +228,7 @@ fn each_record(
         let records = records.map_err(|e| fail(&e))?;
         let root_url = records.envelope().root_url.clone();
         let origin = root_url.as_deref().or(origin);
-        for record in records {
-            let record = record.map_err(|e| fail(&e))?;
-            take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
-        }
-        return Ok(());
+        return each_prime(records, origin, policy, take, &fail, &refused);
     }
     // Automation 360 (one record), or a small XML document read whole.
     match decode(&bytes, hint(source)).map_err(|e| fail(&e))? {
@@ -254,6 +246,23 @@ fn each_record(
             "{name}: a payload of an API this version cannot evaluate"
         )),
     }
+}
+
+/// Evaluates the Prime records a streaming decoder yields and hands them to `take`; `origin` is
+/// the label already chosen (the envelope's `rootUrl`, else the input's).
+fn each_prime<'a>(
+    records: impl Iterator<Item = Result<LicenseInfo<'a>, Error>>,
+    origin: Option<&str>,
+    policy: &Policy,
+    take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
+    fail: &dyn Fn(&Error) -> String,
+    refused: &dyn Fn(Refusal) -> String,
+) -> Result<(), String> {
+    for record in records {
+        let record = record.map_err(|e| fail(&e))?;
+        take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
+    }
+    Ok(())
 }
 
 fn prime_json(bytes: &[u8]) -> Result<JsonRecords<'_, LicenseInfo<'_>>, Error> {

@@ -230,7 +230,7 @@ fn sigterm_during_the_run_leaves_no_temporary_file() {
         .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // The temporary file exists while the command waits for standard input.
@@ -245,10 +245,16 @@ fn sigterm_during_the_run_leaves_no_temporary_file() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
-    drop(child.stdin.take());
+    let stdin = child.stdin.take();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
     use std::os::unix::process::ExitStatusExt as _;
-    assert_eq!(status.signal(), Some(15));
+    assert_eq!(
+        (out.status.signal(), out.status.code()),
+        (Some(15), None),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(leftovers(dir.path()), Vec::<PathBuf>::new());
     assert!(!target.exists());
 }
