@@ -201,12 +201,18 @@ fn each_record(
         }
         Body::Whole(bytes) => bytes,
     };
+    let xml = looks_like_xml(&bytes);
+    // A plain Automation 360 document first, as detection reads it.
+    if source == SourceArg::Auto
+        && !xml
+        && let Some(details) = licscope::a360::decode_plain(&bytes)
+    {
+        return take(from_automation360(&details, origin, policy)).map_err(refused);
+    }
     let records = match hint(source) {
         SourceHint::Automation360 => None,
-        SourceHint::CiscoPrime if !looks_like_xml(&bytes) => Some(prime_json(&bytes)),
-        SourceHint::Auto
-            if !looks_like_xml(&bytes) && licscope::a360::decode_plain(&bytes).is_none() =>
-        {
+        SourceHint::CiscoPrime if !xml => Some(prime_json(&bytes)),
+        SourceHint::Auto if !xml => {
             // Prime first, as detection does; a document that is not Prime's goes to detection,
             // which tries Automation 360 and words the error.
             match prime_json(&bytes) {
@@ -237,7 +243,7 @@ fn each_record(
         }
         Decoded::CiscoPrime(response) => {
             let origin = response.root_url.as_deref().or(origin);
-            for record in response.records.iter().cloned() {
+            for record in response.records {
                 take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
             }
             Ok(())
