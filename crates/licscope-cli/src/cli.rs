@@ -19,11 +19,11 @@ pub(crate) enum Command {
     /// Evaluate license payloads into vendor-neutral records (JSON, NDJSON, a table, or
     /// Prometheus metrics).
     #[command(after_help = NORMALIZE_EXAMPLES)]
-    Normalize(EvalArgs),
+    Normalize(NormalizeArgs),
     /// Nagios/Icinga plugin: one status line with perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL,
     /// 3 UNKNOWN.
     #[command(after_help = CHECK_EXAMPLES)]
-    Check(EvalArgs),
+    Check(CheckArgs),
     /// Print the typed vendor model of each payload as JSON, for debugging and other tools.
     #[command(after_help = DECODE_EXAMPLES)]
     Decode(DecodeArgs),
@@ -32,47 +32,84 @@ pub(crate) enum Command {
     Schema,
 }
 
-const NORMALIZE_EXAMPLES: &str = "\
+/// The rule every subcommand follows for its FILE arguments (`--help` and the README say it).
+macro_rules! files_rule {
+    () => {
+        "Inputs: a FILE is a path, '-' for standard input, or a folder: its *.json and *.xml files
+(any case), sorted, not recursive; hidden files and the fixtures' *.expected.json files are
+left out. A folder entry that cannot be read fails like any input."
+    };
+}
+
+/// The rule for the origin label of a record.
+macro_rules! origin_rule {
+    () => {
+        "
+Origin of a record: --origin (one input only), else a Cisco Prime document's rootUrl, else
+the file name without its extension; standard input without --origin has none."
+    };
+}
+
+const NORMALIZE_EXAMPLES: &str = concat!(
+    "\
 Examples:
-  licscope normalize license-details.json prime-license.xml
+  licscope normalize --format table examples/payloads/
   curl -s https://prime/webacs/api/v3/op/info/license.json | licscope normalize --format table -
   licscope normalize --format prometheus --exclude-feature 'Data Center*' \\
       --output /var/lib/node_exporter/textfile/licscope.prom prime.xml
 
-Inputs: a FILE is a path, '-' for standard input, or a folder (its files, expected-result
-files of the fixtures layout skipped). Exit status: 0, or 1 if any input failed.";
+Exit status: 0, or 1 if any input failed or the output could not be written; 2 for a usage
+error.
 
-const CHECK_EXAMPLES: &str = "\
+",
+    files_rule!(),
+    origin_rule!()
+);
+
+const CHECK_EXAMPLES: &str = concat!(
+    "\
 Examples:
-  licscope check --warn-days 45 --crit-days 14 license-details.json
+  licscope check -w 45 -c 14 license-details.json
   licscope check --exclude-feature 'Network Analysis*' prime-license.xml
 
-Worst wins: CRITICAL > WARNING > UNKNOWN > OK. A failed input counts as UNKNOWN; no records at
-all is UNKNOWN; a usage error exits 3.";
+Worst wins: CRITICAL > WARNING > UNKNOWN > OK. A failed input counts as UNKNOWN and is reported
+in the plugin output; no records at all is UNKNOWN; a usage error exits 3. The output stays
+under 8 KiB (worst records first; a last line counts what was left out). Perfdata:
+'source:origin:feature'=DAYS;@~:WARN;@~:CRIT, U when unknown.
 
-const DECODE_EXAMPLES: &str = "\
+",
+    files_rule!(),
+    origin_rule!()
+);
+
+const DECODE_EXAMPLES: &str = concat!(
+    "\
 Examples:
   licscope decode license-details.json
   licscope decode --source cisco-prime prime-license.json
 
-Exit status: 0, or 1 if any input failed.";
+Exit status: 0, or 1 if any input failed.
 
-/// The options of `normalize` and `check`.
+",
+    files_rule!()
+);
+
+/// What `normalize` and `check` share: how inputs are read, labelled, evaluated and selected.
 #[derive(Debug, Args)]
 pub(crate) struct EvalArgs {
     /// Evaluate at this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
     pub(crate) as_of: Option<OffsetDateTime>,
     /// Warn when a license expires within this many days (at least --crit-days).
-    #[arg(long, value_name = "N", default_value_t = 30, allow_negative_numbers = true,
-          value_parser = parse_days)]
+    #[arg(short = 'w', long, value_name = "DAYS", default_value_t = 30,
+          allow_negative_numbers = true, value_parser = parse_days)]
     pub(crate) warn_days: i64,
     /// Critical when a license expires within this many days.
-    #[arg(long, value_name = "N", default_value_t = 7, allow_negative_numbers = true,
-          value_parser = parse_days)]
+    #[arg(short = 'c', long, value_name = "DAYS", default_value_t = 7,
+          allow_negative_numbers = true, value_parser = parse_days)]
     pub(crate) crit_days: i64,
-    /// Label for the server the records describe (Cisco Prime's rootUrl takes precedence);
-    /// defaults to the input's file name without extension.
+    /// Label for the server the records describe; wins over a Cisco rootUrl and the file
+    /// name. With one input only.
     #[arg(long, value_name = "LABEL")]
     pub(crate) origin: Option<String>,
     /// Which API the inputs come from.
@@ -84,12 +121,49 @@ pub(crate) struct EvalArgs {
     /// Drop records whose feature matches this glob; repeatable.
     #[arg(long = "exclude-feature", value_name = "GLOB")]
     pub(crate) exclude_features: Vec<String>,
-    /// Output format (`check` always prints the Nagios format).
+    #[command(flatten)]
+    pub(crate) sizes: SizeArgs,
+    /// Input payloads; '-' reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// The options of `normalize`.
+#[derive(Debug, Args)]
+pub(crate) struct NormalizeArgs {
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub(crate) format: OutputFormat,
     /// Write the output to FILE atomically (a temporary file in the same folder, then a
     /// rename), as node_exporter's textfile collector requires; a device such as /dev/null is
     /// written directly.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// The options of `check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
+    /// More detail: -v lists every record in the long output (within its size cap), -vv also
+    /// traces each input on standard error.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Write the plugin output to FILE (replaced atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// The options of `decode`.
+#[derive(Debug, Args)]
+pub(crate) struct DecodeArgs {
+    /// Which API the inputs come from.
+    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
+    pub(crate) source: SourceArg,
+    /// Write the output to FILE atomically.
     #[arg(long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
     #[command(flatten)]
@@ -110,22 +184,6 @@ pub(crate) struct SizeArgs {
     /// MiB, GiB.
     #[arg(long, value_name = "SIZE", default_value = "8GiB", value_parser = parse_size)]
     pub(crate) max_stream_size: u64,
-}
-
-/// The options of `decode`.
-#[derive(Debug, Args)]
-pub(crate) struct DecodeArgs {
-    /// Which API the inputs come from.
-    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
-    pub(crate) source: SourceArg,
-    /// Write the output to FILE atomically.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) output: Option<PathBuf>,
-    #[command(flatten)]
-    pub(crate) sizes: SizeArgs,
-    /// Input payloads; '-' reads standard input.
-    #[arg(value_name = "FILE", required = true)]
-    pub(crate) files: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -55,10 +55,9 @@ impl Input {
     }
 }
 
-/// Expands the FILE arguments: `-` is standard input, a folder stands for its entries (sorted;
-/// not recursive: sub-folders are left out; hidden files and the fixtures layout's
-/// expected-result files are skipped). An entry whose type cannot be read (a dangling symlink,
-/// a symlink loop, no permission) is kept, to fail with its error.
+/// Expands the FILE arguments: `-` is standard input, a folder stands for its `*.json` and
+/// `*.xml` files ([`is_payload`]; sorted, not recursive). An entry whose type cannot be read
+/// (a dangling symlink, a symlink loop, no permission) is kept, to fail with its error.
 pub(crate) fn expand(args: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
     for arg in args {
@@ -107,15 +106,17 @@ pub(crate) fn expand(args: &[PathBuf]) -> Vec<Input> {
     out
 }
 
+/// Whether a folder entry is taken: a `*.json` or `*.xml` file (any case), not hidden, not a
+/// fixture's expected result.
 fn is_payload(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.as_encoded_bytes())
         .unwrap_or(b"");
-    !(name.starts_with(b".")
-        || name.ends_with(b".expected.json")
-        || name.ends_with(b".error.txt")
-        || name.ends_with(b".md"))
+    let ends = |suffix: &[u8]| {
+        name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    !name.starts_with(b".") && (ends(b".json") || ends(b".xml")) && !ends(b".expected.json")
 }
 
 /// The first bytes of an input, and a reader that yields the whole input again.
@@ -240,6 +241,25 @@ pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::glob_match;
+
+    #[test]
+    fn folders_take_json_and_xml_files_only() {
+        use std::path::Path;
+        for (name, taken) in [
+            ("a.json", true),
+            ("b.XML", true),
+            ("c.Json", true),
+            ("case.expected.json", false),
+            (".hidden.json", false),
+            ("Cargo.toml", false),
+            ("notes.md", false),
+            ("case.error.txt", false),
+            ("login.html", false),
+            ("json", false),
+        ] {
+            assert_eq!(super::is_payload(Path::new(name)), taken, "{name}");
+        }
+    }
 
     #[test]
     fn globs_match_like_a_shell() {

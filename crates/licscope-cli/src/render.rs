@@ -402,16 +402,21 @@ impl Prometheus {
         let index = self.rows.len() as u32;
         let feature = self.strings.push(feature);
         let nan = |v: Option<i64>| v.map_or(f64::NAN, |v| v as f64);
+        // A feature that was never licensed has no expiry: Prime's `daysToExpire` of 0 there
+        // would make it look like one that expires now.
+        let expires = r.status != Status::Unlicensed;
         self.rows.push(PromRow {
             feature,
             origin,
             source: r.source,
             status: r.status,
             severity: r.severity,
-            expiration: r.expires_at.map_or(f64::NAN, |e| {
-                e.unix_timestamp() as f64 + f64::from(e.nanosecond()) / 1e9
-            }),
+            expiration: match r.expires_at {
+                Some(e) if expires => e.unix_timestamp() as f64 + f64::from(e.nanosecond()) / 1e9,
+                _ => f64::NAN,
+            },
             time_to_expiry: match r.expires_at {
+                _ if !expires => f64::NAN,
                 Some(e) => (e - r.as_of).as_seconds_f64(),
                 None => nan(r.days_to_expiry) * 86_400.0,
             },
@@ -536,7 +541,28 @@ impl Prometheus {
             "# HELP licscope_inputs_failed Inputs that could not be read or decoded."
         )?;
         writeln!(out, "# TYPE licscope_inputs_failed gauge")?;
-        writeln!(out, "licscope_inputs_failed {}", self.inputs_failed)
+        writeln!(out, "licscope_inputs_failed {}", self.inputs_failed)?;
+        // When the output was made, so that an alert can tell a stale textfile.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        writeln!(
+            out,
+            "# HELP licscope_last_run_timestamp_seconds When licscope made this output, as a \
+             Unix timestamp in seconds."
+        )?;
+        writeln!(out, "# TYPE licscope_last_run_timestamp_seconds gauge")?;
+        writeln!(out, "licscope_last_run_timestamp_seconds {}", number(now))?;
+        writeln!(
+            out,
+            "# HELP licscope_build_info The licscope version that made this output."
+        )?;
+        writeln!(out, "# TYPE licscope_build_info gauge")?;
+        writeln!(
+            out,
+            "licscope_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )
     }
 }
 
@@ -585,6 +611,8 @@ pub struct Nagios {
     seen: u64,
     failures: Vec<String>,
     failures_total: usize,
+    /// Whether ok records get a long-output line too (`-v`).
+    every: bool,
 }
 
 /// One record as the Nagios output shows it. Ordered worst first: higher severity rank, then
@@ -613,7 +641,13 @@ impl Nagios {
             seen: 0,
             failures: Vec::new(),
             failures_total: 0,
+            every: false,
         }
+    }
+
+    /// Gives ok records a long-output line too (`check -v`), within the size cap.
+    pub fn show_every_record(&mut self) {
+        self.every = true;
     }
 
     fn push(&mut self, r: &LicenseRecord) {
@@ -720,7 +754,7 @@ impl Nagios {
         let mut chosen: Vec<&Candidate> = Vec::new();
         for c in &candidates {
             let mut cost = c.perf.len() + if chosen.is_empty() { 3 } else { 1 };
-            if c.severity_code != 0 {
+            if c.severity_code != 0 || self.every {
                 cost += c.detail.len() + 1;
             }
             if used + cost > NAGIOS_MAX_OUTPUT {
@@ -740,7 +774,7 @@ impl Nagios {
             }
         }
         out.push('\n');
-        for c in chosen.iter().filter(|c| c.severity_code != 0) {
+        for c in chosen.iter().filter(|c| c.severity_code != 0 || self.every) {
             out.push_str(&c.detail);
             out.push('\n');
         }

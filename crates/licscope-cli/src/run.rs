@@ -19,6 +19,7 @@ use crate::escape;
 use crate::inputs::{self, Bounded, Input, glob_match};
 use crate::output::Output;
 use crate::render::{Format, JsonArray, Refusal, Renderer};
+use std::path::Path;
 
 /// Exit code of a usage error for `check`: Nagios reads 2 as CRITICAL, so it is UNKNOWN (3).
 const CHECK_USAGE_ERROR: u8 = 3;
@@ -44,24 +45,38 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if let Command::Normalize(args) | Command::Check(args) = &cli.command
+    let eval = match &cli.command {
+        Command::Normalize(args) => Some(&args.eval),
+        Command::Check(args) => Some(&args.eval),
+        _ => None,
+    };
+    if let Some(args) = eval
         && args.warn_days < args.crit_days
     {
-        let _ = Cli::command()
-            .error(
-                ClapErrorKind::ArgumentConflict,
-                format!(
-                    "--warn-days ({}) is smaller than --crit-days ({}): the warning window must \
-                     hold the critical one",
-                    args.warn_days, args.crit_days
-                ),
-            )
-            .print();
-        return ExitCode::from(usage_error);
+        return ExitCode::from(usage(
+            usage_error,
+            format!(
+                "--warn-days ({}) is smaller than --crit-days ({}): the warning window must hold \
+                 the critical one",
+                args.warn_days, args.crit_days
+            ),
+        ));
     }
     ExitCode::from(match &cli.command {
-        Command::Normalize(args) => evaluate(args, format(args.format), false),
-        Command::Check(args) => evaluate(args, Format::Nagios, true),
+        Command::Normalize(args) => evaluate(
+            &args.eval,
+            format(args.format),
+            args.output.as_deref(),
+            0,
+            false,
+        ),
+        Command::Check(args) => evaluate(
+            &args.eval,
+            Format::Nagios,
+            args.output.as_deref(),
+            args.verbose,
+            true,
+        ),
         Command::Decode(args) => decode_command(args),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
@@ -76,6 +91,14 @@ pub fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// Prints a usage error as clap does and returns `code`.
+fn usage(code: u8, message: String) -> u8 {
+    let _ = Cli::command()
+        .error(ClapErrorKind::ArgumentConflict, message)
+        .print();
+    code
 }
 
 fn format(f: OutputFormat) -> Format {
@@ -101,33 +124,63 @@ fn hint(source: SourceArg) -> SourceHint {
 }
 
 /// `normalize` and `check`: every input, record by record, into one renderer.
-fn evaluate(args: &EvalArgs, format: Format, check: bool) -> u8 {
+fn evaluate(
+    args: &EvalArgs,
+    format: Format,
+    output: Option<&Path>,
+    verbose: u8,
+    check: bool,
+) -> u8 {
     let io_error = if check { CHECK_USAGE_ERROR } else { 1 };
+    let inputs = inputs::expand(&args.files);
+    if args.origin.is_some() && inputs.len() > 1 {
+        return usage(
+            if check {
+                CHECK_USAGE_ERROR
+            } else {
+                USAGE_ERROR
+            },
+            format!(
+                "--origin labels one input, and the arguments name {}: leave it out to label \
+                 each by its rootUrl or file name",
+                inputs.len()
+            ),
+        );
+    }
     let policy = Policy::new(args.as_of.unwrap_or_else(OffsetDateTime::now_utc))
         .with_warn_days(args.warn_days)
         .with_crit_days(args.crit_days);
-    let mut out = match Output::open(args.output.as_deref()) {
+    let mut out = match Output::open(output) {
         Ok(out) => out,
         Err(e) => {
-            report(&output_error(args.output.as_deref(), &e));
+            report(&output_error(output, &e));
             return io_error;
         }
     };
     let mut renderer = Renderer::new(format, &policy);
+    if verbose > 0
+        && let Renderer::Nagios(n) = &mut renderer
+    {
+        n.show_every_record();
+    }
     let selected = |r: &LicenseRecord| {
         let feature = r.feature.as_deref().unwrap_or("");
         (args.features.is_empty() || args.features.iter().any(|g| glob_match(g, feature)))
             && !args.exclude_features.iter().any(|g| glob_match(g, feature))
     };
     let mut failed = false;
-    for input in inputs::expand(&args.files) {
+    for input in inputs {
         let mut written = 0usize;
-        let origin = args.origin.clone().or_else(|| input.stem());
+        let stem = input.stem();
+        let origin = Origin {
+            explicit: args.origin.as_deref(),
+            stem: stem.as_deref(),
+        };
         let result = each_record(
             &input,
             args.source,
             &args.sizes,
-            origin.as_deref(),
+            origin,
             &policy,
             &mut |record| {
                 if selected(&record) {
@@ -137,6 +190,14 @@ fn evaluate(args: &EvalArgs, format: Format, check: bool) -> u8 {
                 Ok(())
             },
         );
+        if verbose > 1 {
+            let outcome = if result.is_ok() { "read" } else { "failed" };
+            report(&format!(
+                "licscope: trace: {}: {outcome}, {written} record{} taken",
+                input.name,
+                if written == 1 { "" } else { "s" }
+            ));
+        }
         match result {
             Ok(()) => renderer.end_input(None),
             Err(mut detail) => {
@@ -161,13 +222,27 @@ fn evaluate(args: &EvalArgs, format: Format, check: bool) -> u8 {
     match renderer.finish(&mut out).and_then(|()| out.close()) {
         Ok(()) => code,
         Err(e) => {
-            report(&output_error(args.output.as_deref(), &e));
+            report(&output_error(output, &e));
             io_error
         }
     }
 }
 
-fn output_error(path: Option<&std::path::Path>, e: &io::Error) -> String {
+/// The labels an input's records may take, by the origin rule: the explicit one, else (Prime)
+/// the document's `rootUrl`, else the file stem.
+#[derive(Clone, Copy, Debug)]
+struct Origin<'a> {
+    explicit: Option<&'a str>,
+    stem: Option<&'a str>,
+}
+
+impl<'a> Origin<'a> {
+    fn of(self, root_url: Option<&'a str>) -> Option<&'a str> {
+        self.explicit.or(root_url).or(self.stem)
+    }
+}
+
+fn output_error(path: Option<&Path>, e: &io::Error) -> String {
     let name = path.map_or_else(|| "standard output".to_owned(), escape::path);
     format!("licscope: error: {name}: {}", escape::text(&e.to_string()))
 }
@@ -178,7 +253,7 @@ fn each_record(
     input: &Input,
     source: SourceArg,
     sizes: &SizeArgs,
-    origin: Option<&str>,
+    origin: Origin<'_>,
     policy: &Policy,
     take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
 ) -> Result<(), String> {
@@ -196,7 +271,7 @@ fn each_record(
             )
             .map_err(|e| fail(&e))?;
             let root_url = stream.envelope().root_url.clone();
-            let origin = root_url.as_deref().or(origin);
+            let origin = origin.of(root_url.as_deref());
             return each_prime(stream, origin, policy, take, &fail, &refused);
         }
         Body::Whole(bytes) => bytes,
@@ -207,7 +282,7 @@ fn each_record(
         && !xml
         && let Some(details) = licscope::a360::decode_plain(&bytes)
     {
-        return take(from_automation360(&details, origin, policy)).map_err(refused);
+        return take(from_automation360(&details, origin.of(None), policy)).map_err(refused);
     }
     let records = match hint(source) {
         SourceHint::Automation360 => None,
@@ -233,16 +308,16 @@ fn each_record(
     if let Some(records) = records {
         let records = records.map_err(|e| fail(&e))?;
         let root_url = records.envelope().root_url.clone();
-        let origin = root_url.as_deref().or(origin);
+        let origin = origin.of(root_url.as_deref());
         return each_prime(records, origin, policy, take, &fail, &refused);
     }
     // Automation 360 (one record), or a small XML document read whole.
     match decode(&bytes, hint(source)).map_err(|e| fail(&e))? {
         Decoded::Automation360(details) => {
-            take(from_automation360(&details, origin, policy)).map_err(refused)
+            take(from_automation360(&details, origin.of(None), policy)).map_err(refused)
         }
         Decoded::CiscoPrime(response) => {
-            let origin = response.root_url.as_deref().or(origin);
+            let origin = origin.of(response.root_url.as_deref());
             for record in response.records {
                 take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
             }

@@ -22,8 +22,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct LicenseRecord {
     /// The API the record came from.
     pub source: Source,
-    /// Which server the record describes: Cisco Prime's `rootUrl`, else the caller's label, else
-    /// the input's file name without directory and extension; `null` when none is known.
+    /// Which server the record describes: an explicit label (the command's `--origin`), else
+    /// Cisco Prime's `rootUrl`, else the input's file name without directory and extension;
+    /// `null` when none is known (standard input without a label).
     pub origin: Option<String>,
     /// Automation 360: `control-room`; Cisco Prime: the feature's `name`.
     pub feature: Option<String>,

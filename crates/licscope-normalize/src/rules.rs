@@ -130,7 +130,7 @@ pub fn from_automation360(
 }
 
 /// The records of a Cisco Prime license-info response, one per `licenseInfoDTO`, in document
-/// order. `origin` labels the server when the envelope has no `rootUrl`.
+/// order. `origin` labels the server; without one, the envelope's `rootUrl` does.
 ///
 /// Rules, first match wins: `NOT_LICENSED` → unlicensed/critical; `EXCEEDED` or fewer than
 /// zero devices remaining → over-limit/critical; an unknown or missing status → unknown/unknown;
@@ -142,7 +142,7 @@ pub fn from_cisco_prime(
     origin: Option<&str>,
     policy: &Policy,
 ) -> Vec<LicenseRecord> {
-    let origin = response.root_url.as_deref().or(origin);
+    let origin = origin.or(response.root_url.as_deref());
     response
         .records
         .iter()
@@ -152,8 +152,8 @@ pub fn from_cisco_prime(
 
 /// The record of one Cisco Prime `licenseInfoDTO`, for decoders that yield records one at a
 /// time ([`XmlStream`](licscope_prime::XmlStream), [`JsonRecords`](licscope_prime::JsonRecords)).
-/// `origin` labels the server as [`from_cisco_prime`] would: the envelope's `rootUrl` where it
-/// has one. The rules are those of [`from_cisco_prime`]; the record is moved into
+/// `origin` is the label [`from_cisco_prime`] would choose: the caller's, else the envelope's
+/// `rootUrl`. The rules are those of [`from_cisco_prime`]; the record is moved into
 /// [`VendorRecord::CiscoPrime`].
 pub fn from_cisco_prime_record(
     record: LicenseInfo<'_>,

@@ -71,30 +71,43 @@ fn standard_input_is_named_dash_and_has_no_origin() {
 }
 
 #[test]
-fn origin_labels_what_has_no_root_url() {
-    let run = licscope(
-        &[
-            "normalize",
-            AS_OF,
-            "--format",
-            "ndjson",
-            "--origin",
-            "cr-east",
-            EAST,
-            PRIME,
-        ],
-        b"",
+fn origins_follow_one_rule_and_tell_inputs_apart() {
+    let origins = |args: &[&str], stdin: &[u8]| -> (i32, Vec<Value>) {
+        let mut all = vec!["normalize", AS_OF, "--format", "ndjson"];
+        all.extend(args);
+        let run = licscope(&all, stdin);
+        let origins = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["origin"].clone())
+            .collect();
+        (run.code, origins)
+    };
+    // Without a label: the file stem, or Prime's rootUrl.
+    let (code, got) = origins(&[EAST, PRIME], b"");
+    assert_eq!(code, 0);
+    assert_eq!(got[0], "control-room-east");
+    assert_eq!(got[1], "https://prime-campus.example.com/webacs/api/v3/op");
+    // An explicit label wins, even over a rootUrl.
+    let (_, got) = origins(&["--origin", "prime-campus-1", PRIME], b"");
+    assert_eq!(got, vec![Value::from("prime-campus-1"); 3]);
+    let (_, got) = origins(&["--origin", "cr-east", EAST], b"");
+    assert_eq!(got, [Value::from("cr-east")]);
+    // Standard input without a label has none.
+    let body =
+        std::fs::read(licscope_fixtures::root().join("cli/inputs/control-room-east.json")).unwrap();
+    let (_, got) = origins(&["-"], &body);
+    assert_eq!(got, [Value::Null]);
+    // A label for several inputs would make them alike: a usage error.
+    let run = licscope(&["normalize", "--origin", "x", EAST, PRIME], b"");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--origin labels one input"),
+        "{}",
+        run.stderr
     );
-    let origins: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["origin"].clone())
-        .collect();
-    assert_eq!(origins[0], "cr-east");
-    assert_eq!(
-        origins[1],
-        "https://prime-campus.example.com/webacs/api/v3/op"
-    );
+    let run = licscope(&["check", "--origin", "x", "fixtures/cli/inputs/"], b"");
+    assert_eq!(run.code, 3);
 }
 
 #[test]
@@ -353,4 +366,91 @@ fn unreadable_and_unrecognised_inputs_get_one_line_each() {
             .len(),
         1
     );
+}
+
+#[test]
+fn check_takes_the_plugin_options_and_no_others() {
+    let run = licscope(&["check", AS_OF, "-w", "20", "-c", "16", EAST], b"");
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains(";@~:20;@~:16"), "{}", run.stdout);
+    // `check` has no --format: it would do nothing.
+    let run = licscope(&["check", "--format", "json", EAST], b"");
+    assert_eq!(run.code, 3);
+    let help = licscope(&["check", "--help"], b"").stdout;
+    assert!(!help.contains("--format"), "{help}");
+    assert!(
+        help.contains("-w, --warn-days") && help.contains("-v, --verbose"),
+        "{help}"
+    );
+    let run = licscope(&["check", "-V"], b"");
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stdout.trim(),
+        concat!("licscope-check ", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn check_verbose_lists_every_record_and_traces_on_standard_error() {
+    let quiet = licscope(&["check", AS_OF, PRIME], b"");
+    assert!(!quiet.stdout.contains("\nOK: "), "{}", quiet.stdout);
+    let run = licscope(&["check", AS_OF, "-v", PRIME], b"");
+    assert!(
+        run.stdout
+            .contains("\nOK: cisco-prime https://prime-campus.example.com/webacs/api/v3/op Assurance: active, 200 days left\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stderr, "");
+    let run = licscope(&["check", AS_OF, "-vv", PRIME], b"");
+    assert_eq!(
+        run.stderr,
+        "licscope: trace: fixtures/cli/inputs/prime-campus.xml: read, 3 records taken\n"
+    );
+}
+
+#[test]
+fn folders_take_their_json_and_xml_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let east = licscope_fixtures::root().join("cli/inputs/control-room-east.json");
+    std::fs::copy(&east, dir.path().join("east.JSON")).unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\n").unwrap();
+    std::fs::write(dir.path().join("notes.md"), "# notes\n").unwrap();
+    std::fs::write(dir.path().join("east.expected.json"), "{}").unwrap();
+    std::fs::create_dir(dir.path().join("sub.json")).unwrap();
+    for sub in ["normalize", "decode"] {
+        let run = licscope(&[sub, dir.path().to_str().unwrap()], b"");
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{sub}");
+    }
+    let run = licscope(&["check", AS_OF, dir.path().to_str().unwrap()], b"");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("'automation360:east:control-room'=16"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn prometheus_says_when_and_by_what_it_was_made_and_unlicensed_features_do_not_expire() {
+    let run = licscope(&["normalize", AS_OF, "--format", "prometheus", PRIME], b"");
+    assert!(
+        run.stdout.contains(&format!(
+            "\nlicscope_build_info{{version=\"{}\"}} 1\n",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\nlicscope_last_run_timestamp_seconds ")
+    );
+    let expiry: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("licscope_license_time_to_expiry_seconds{"))
+        .collect();
+    assert_eq!(expiry.len(), 2, "{expiry:?}");
+    assert!(expiry.iter().all(|l| !l.contains("Data Center")));
 }

@@ -81,18 +81,18 @@ fn a_feature_name_cannot_forge_lines_in_check_or_table() {
     std::fs::write(&a, xml).unwrap();
     std::fs::write(&b, json).unwrap();
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
-    let run = licscope(&["check", AS_OF, "--origin", "o", a, b], b"");
+    let run = licscope(&["check", AS_OF, a, b], b"");
     let lines = nagios_lines(&run.stdout);
     assert_eq!(run.code, 2);
     assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
     // Perfdata labels: quoted, `'` doubled, `=` and `|` escaped, control characters escaped.
     assert!(
-        lines[0].contains("'cisco-prime:o:\\u{1b}]0;pwned\\u{7}\\u{1b}[2J it''s\\u{3d}1'=3;"),
+        lines[0].contains("'cisco-prime:b:\\u{1b}]0;pwned\\u{7}\\u{1b}[2J it''s\\u{3d}1'=3;"),
         "{}",
         lines[0]
     );
     assert!(
-        lines[0].contains("'cisco-prime:o:B\\nLICENSES OK - fine \\u{7c} x\\u{3d}1'=U;"),
+        lines[0].contains("'cisco-prime:a:B\\nLICENSES OK - fine \\u{7c} x\\u{3d}1'=U;"),
         "{}",
         lines[0]
     );

@@ -45,8 +45,28 @@ fn table_is_aligned_and_worst_first() {
 
 #[test]
 fn prometheus_text_matches_and_counts_the_failed_input() {
+    let before = now();
     let run = normalize("prometheus");
-    assert_eq!(run.stdout, expected("normalize.prom"));
+    let after = now();
+    // The run's own time and version, checked here, stand as NOW and VERSION in the file.
+    let (head, stamp) = run
+        .stdout
+        .split_once("\nlicscope_last_run_timestamp_seconds ")
+        .and_then(|(head, rest)| rest.split_once('\n').map(|(v, tail)| (head, (v, tail))))
+        .map(|(head, (v, tail))| {
+            (
+                format!("{head}\nlicscope_last_run_timestamp_seconds NOW\n{tail}"),
+                v,
+            )
+        })
+        .unwrap();
+    let stamp: f64 = stamp.parse().unwrap();
+    assert!(
+        before <= stamp && stamp <= after,
+        "{before} {stamp} {after}"
+    );
+    let want = expected("normalize.prom").replace("VERSION", env!("CARGO_PKG_VERSION"));
+    assert_eq!(head, want);
     assert_eq!(run.stderr, expected("stderr.txt"));
     assert_eq!(run.code, 1);
 }
@@ -174,6 +194,14 @@ fn the_hostile_corpus_keeps_every_formats_structure() {
             "{name}: {nagios}"
         );
     }
+}
+
+/// Now, as a Unix timestamp in seconds.
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
 }
 
 fn which(name: &str) -> Result<std::path::PathBuf, ()> {

@@ -147,7 +147,7 @@ fn prime(
     r.status = status.map(LicenseStatus::from);
     let mut response = MgmtResponse::new(vec![r]);
     response.root_url = Some("https://prime/webacs/api/v3/op".into());
-    from_cisco_prime(&response, Some("ignored"), &Policy::new(at(AS_OF))).remove(0)
+    from_cisco_prime(&response, None, &Policy::new(at(AS_OF))).remove(0)
 }
 
 #[test]
@@ -197,6 +197,11 @@ fn cisco_prime_flags_usage_and_origin() {
     assert_eq!((r.status, r.severity), (Status::Active, Severity::Warning));
     assert_eq!(r.flags, vec![Flag::AtCapacity]);
     assert_eq!(r.origin.as_deref(), Some("https://prime/webacs/api/v3/op"));
+    // An explicit label wins over the rootUrl (the origin rule).
+    let mut response = MgmtResponse::new(vec![LicenseInfo::default()]);
+    response.root_url = Some("https://localhost/webacs/api/v3/op".into());
+    let labelled = from_cisco_prime(&response, Some("prime-east"), &Policy::new(at(AS_OF)));
+    assert_eq!(labelled[0].origin.as_deref(), Some("prime-east"));
     let r = prime(Some("LICENSED"), Some(3), Some(10), Some(0));
     assert_eq!(
         (r.status, r.severity),
