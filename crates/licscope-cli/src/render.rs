@@ -813,9 +813,11 @@ fn candidate(r: &LicenseRecord, key: (Reverse<u8>, i64, u64), warn: i64, crit: i
         &mut perf,
         &format!("{}:{origin}:{feature}", r.source.as_str()),
     );
-    let value = r
-        .days_to_expiry
-        .map_or_else(|| "U".to_owned(), |d| d.to_string());
+    // A feature never licensed has no expiry to graph, whatever days Prime reports for it.
+    let value = match r.days_to_expiry {
+        Some(d) if r.status != Status::Unlicensed => d.to_string(),
+        _ => "U".to_owned(),
+    };
     let _ = write!(perf, "'={value};@~:{warn};@~:{crit}");
     let mut summary = String::new();
     escape::push_nagios(

@@ -92,6 +92,35 @@ fn promtool_accepts_the_metrics_without_lint_warnings() {
     assert_eq!(said, Ok(()), "promtool");
 }
 
+#[test]
+fn the_readmes_example_shows_the_estate_worst_first() {
+    let run = licscope(
+        &[
+            "normalize",
+            "--format",
+            "table",
+            "--as-of",
+            "2026-12-01T00:00:00Z",
+            "examples/payloads/",
+        ],
+        b"",
+    );
+    assert_eq!(run.stdout, expected("examples.table.txt"));
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .starts_with("licscope: error: examples/payloads/control-room-lab.json: the Control Room answered with an error"),
+        "{}",
+        run.stderr
+    );
+    // The README shows the same rows.
+    let readme = std::fs::read_to_string(licscope_fixtures::root().join("../README.md")).unwrap();
+    assert!(
+        readme.contains(&run.stdout),
+        "README.md does not show the example's output"
+    );
+}
+
 /// Runs `promtool check metrics` on `text`: `Err` with what it said unless it passed silently.
 fn promtool_check_metrics(promtool: &std::path::Path, text: &[u8]) -> Result<(), String> {
     let mut child = std::process::Command::new(promtool)
