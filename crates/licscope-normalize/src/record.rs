@@ -42,6 +42,7 @@ pub struct LicenseRecord {
     /// Cisco Prime device counts; `null` for Automation 360.
     pub usage: Option<Usage>,
     /// Findings, sorted by name, each at most once.
+    #[schemars(schema_with = "flags_schema")]
     pub flags: Vec<Flag>,
     /// The vendor's record, as `licscope decode` prints it.
     #[schemars(schema_with = "vendor_schema")]
@@ -241,6 +242,22 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Every flag, in declaration order.
+    pub const ALL: [Flag; 12] = [
+        Flag::LicenseServerUnsynced,
+        Flag::FailSafe,
+        Flag::FailSafeExpired,
+        Flag::UnknownFailSafeStatus,
+        Flag::UnknownLicenseType,
+        Flag::UnknownLicenseMode,
+        Flag::UnknownStatus,
+        Flag::ExpiryBeforeInstallation,
+        Flag::FileLicenseWithControlRoomId,
+        Flag::FileLicenseInFailSafe,
+        Flag::AtCapacity,
+        Flag::MissingField,
+    ];
+
     /// The name used in the record.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -332,7 +349,21 @@ impl<'de> Deserialize<'de> for LicenseRecord {
     }
 }
 
-/// The schema of [`VendorRecord`]: the two vendor models, as their serde forms write them.
+/// The schema of `flags`: names, not an enumeration, so that a flag added within schema version
+/// 1 does not invalidate records for consumers of an older copy of the schema.
+fn flags_schema(_: &mut SchemaGenerator) -> Schema {
+    let known: Vec<&str> = Flag::ALL.iter().map(|f| f.as_str()).collect();
+    json_schema!({
+        "type": "array",
+        "description": "Findings, sorted by name, each at most once. Version 1 may add names; the ones known to this version are listed in `examples`.",
+        "items": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "uniqueItems": true,
+        "examples": [known]
+    })
+}
+
+/// The schema of [`VendorRecord`]: the two vendor models, as their serde forms write them. A
+/// vendor object may hold properties beyond these (a vendor field added within version 1).
 fn vendor_schema(_: &mut SchemaGenerator) -> Schema {
     let nullable_string = json_schema!({"type": ["string", "null"]});
     let nullable_int = json_schema!({"type": ["integer", "null"]});
@@ -353,8 +384,7 @@ fn vendor_schema(_: &mut SchemaGenerator) -> Schema {
                     "licenseMode": nullable_string
                 },
                 "required": ["type", "installationDate", "expirationDate", "failSafeStatus",
-                             "controlRoomLicenseServerSyncStatus", "installedCrId", "licenseMode"],
-                "additionalProperties": false
+                             "controlRoomLicenseServerSyncStatus", "installedCrId", "licenseMode"]
             },
             {
                 "title": "Cisco Prime licenseInfoDTO",
@@ -366,8 +396,7 @@ fn vendor_schema(_: &mut SchemaGenerator) -> Schema {
                     "name": nullable_string,
                     "status": nullable_string
                 },
-                "required": ["daysToExpire", "deviceCountRemaining", "deviceCountUsed", "name", "status"],
-                "additionalProperties": false
+                "required": ["daysToExpire", "deviceCountRemaining", "deviceCountUsed", "name", "status"]
             }
         ]
     })

@@ -329,6 +329,14 @@ fn schema_prints_the_record_schema() {
         "https://json-schema.org/draft/2020-12/schema"
     );
     assert_eq!(schema, licscope::normalize::json_schema());
+    // Byte for byte the committed file (schema/README.md says how to change it).
+    let committed =
+        std::fs::read_to_string(licscope_fixtures::root().join("../schema/license-record.v1.json"))
+            .unwrap();
+    assert!(
+        run.stdout == committed,
+        "`licscope schema` differs from schema/license-record.v1.json: see schema/README.md"
+    );
 }
 
 #[test]

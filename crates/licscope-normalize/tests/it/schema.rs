@@ -1,4 +1,6 @@
-//! The published JSON Schema validates real output, with a real validator (boon).
+//! The published JSON Schema validates real output, with a real validator (boon). The schema
+//! used is the committed file, `schema/license-record.v1.json`, which must be what
+//! `json_schema()` gives.
 
 use licscope_fixtures::{Outcome, cases};
 use licscope_normalize::{Policy, SourceHint, json_schema, normalize};
@@ -18,7 +20,7 @@ impl Validator {
         let mut compiler = boon::Compiler::new();
         compiler.enable_format_assertions();
         compiler
-            .add_resource("licscope-record.json", json_schema())
+            .add_resource("licscope-record.json", committed())
             .expect("the schema is a resource");
         let index = compiler
             .compile("licscope-record.json", &mut schemas)
@@ -30,6 +32,48 @@ impl Validator {
         self.schemas
             .validate(record, self.index)
             .map_err(|e| format!("{e:#}"))
+    }
+}
+
+/// The committed schema file.
+fn committed() -> Value {
+    let path = licscope_fixtures::root().join("../schema/license-record.v1.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_committed_schema_is_the_one_the_code_gives() {
+    assert!(
+        committed() == json_schema(),
+        "schema/license-record.v1.json differs from json_schema(): if the change is meant, \
+         follow schema/README.md (cargo run -p licscope-cli -- schema > \
+         schema/license-record.v1.json) and say in the CHANGELOG which rule allows it"
+    );
+}
+
+#[test]
+fn additions_allowed_within_version_1_keep_records_valid() {
+    let validator = Validator::new();
+    let policy = Policy::new(at("2026-11-23T12:00:00Z"));
+    for body in [
+        &b"<mgmtResponse><licenseInfoDTO><name>A</name></licenseInfoDTO></mgmtResponse>"[..],
+        br#"{"type": "PURCHASED", "expirationDate": "2027-01-01T00:00:00Z"}"#,
+    ] {
+        let record = normalize(body, SourceHint::Auto, None, &policy)
+            .unwrap()
+            .remove(0);
+        let mut json = serde_json::to_value(&record).unwrap();
+        json["vendor"]["newVendorField"] = Value::from(1);
+        json["new_optional_field"] = Value::from("x");
+        json["flags"] = serde_json::json!(["a-new-flag"]);
+        assert!(validator.check(&json).is_ok(), "{json}");
+        // What needs version 2 is refused.
+        let mut v2 = json.clone();
+        v2["status"] = Value::from("a-new-status");
+        assert!(validator.check(&v2).is_err());
+        let mut v2 = json;
+        v2["flags"] = serde_json::json!(["Not A Name"]);
+        assert!(validator.check(&v2).is_err());
     }
 }
 
