@@ -218,16 +218,17 @@ impl<'a> Locator<'a> {
     }
 
     fn error(self, mark: Mark, kind: ErrorKind, reason: String) -> Error {
+        self.place(mark, Error::new(kind, reason))
+    }
+
+    /// Gives `error` the position of `mark`.
+    fn place(self, mark: Mark, error: Error) -> Error {
         match self {
             Locator::Slice { text, bom } => {
                 let offset = usize::try_from(mark.offset).unwrap_or(usize::MAX);
-                Error::new(kind, reason)
-                    .at_offset(text.as_bytes(), offset)
-                    .shifted(bom)
+                error.at_offset(text.as_bytes(), offset).shifted(bom)
             }
-            Locator::Stream => {
-                Error::new(kind, reason).at_position(mark.offset, mark.line, mark.column)
-            }
+            Locator::Stream => error.at_position(mark.offset, mark.line, mark.column),
         }
     }
 }
@@ -519,9 +520,15 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
     #[inline(always)]
     fn event_with(&mut self, mark: Mark, attributes: bool) -> Result<Event<'_>, Error> {
         let locator = self.locator;
-        let event = self.src.next().map_err(|e| {
-            let (kind, reason) = describe(&e);
-            locator.error(mark, kind, reason)
+        let event = self.src.next().map_err(|e| match e {
+            // The reader's own I/O error is kept, for `source` and `io_error_kind`.
+            quick_xml::Error::Io(io) if !io.get_ref().is_some_and(|i| i.is::<EventTooLong>()) => {
+                locator.place(mark, Error::from(io))
+            }
+            e => {
+                let (kind, reason) = describe(&e);
+                locator.error(mark, kind, reason)
+            }
         })?;
         let checked = match &event {
             Event::Text(t) => check_chars(t),

@@ -19,13 +19,30 @@ pub struct Error {
     inner: Box<Inner>,
 }
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     reason: String,
     path: String,
     position: Option<Position>,
+    /// The I/O error behind an error of kind [`ErrorKind::Io`], kept for
+    /// [`source`](std::error::Error::source) and [`io_error_kind`](Error::io_error_kind).
+    io: Option<std::sync::Arc<std::io::Error>>,
 }
+
+// Two errors are equal when they say the same thing at the same place; an I/O error behind one
+// compares by its kind (`io::Error` has no equality of its own).
+impl PartialEq for Inner {
+    fn eq(&self, other: &Inner) -> bool {
+        self.kind == other.kind
+            && self.reason == other.reason
+            && self.path == other.path
+            && self.position == other.position
+            && self.io.as_ref().map(|e| e.kind()) == other.io.as_ref().map(|e| e.kind())
+    }
+}
+
+impl Eq for Inner {}
 
 /// Where in the input an error was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +129,7 @@ impl Error {
                 reason: reason.into(),
                 path: String::new(),
                 position: None,
+                io: None,
             }),
         }
     }
@@ -204,6 +222,13 @@ impl Error {
         self.inner.position.map(|p| p.column)
     }
 
+    /// For an error of kind [`ErrorKind::Io`], the kind of the I/O error behind it (as
+    /// serde_json's `io_error_kind`), so that a caller can tell, say, a broken pipe from a
+    /// missing file. The I/O error itself is [`source`](std::error::Error::source).
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        self.inner.io.as_ref().map(|e| e.kind())
+    }
+
     /// The path and reason, without the position: `expirationDate: expected a string, found a
     /// number`. This is the message that tools print after their own `FILE:LINE:COL:` prefix.
     /// Control characters are escaped, as in `Display`.
@@ -257,11 +282,30 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .io
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
+/// An error of kind [`ErrorKind::Io`] whose message is the I/O error's and whose
+/// [`source`](std::error::Error::source) is the I/O error.
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
-        Error::new(ErrorKind::Io, e.to_string())
+        Error::from(std::sync::Arc::new(e))
+    }
+}
+
+/// As `From<io::Error>`, for an I/O error that is shared (quick-xml hands its I/O errors on in an
+/// `Arc`).
+impl From<std::sync::Arc<std::io::Error>> for Error {
+    fn from(e: std::sync::Arc<std::io::Error>) -> Error {
+        let mut error = Error::new(ErrorKind::Io, e.to_string());
+        error.inner.io = Some(e);
+        error
     }
 }
 
@@ -296,6 +340,26 @@ mod tests {
             "a: expected a string, found a number at line 1 column 7"
         );
         assert_eq!(e.message(), "a: expected a string, found a number");
+    }
+
+    #[test]
+    fn io_errors_keep_their_kind_and_source() {
+        use std::error::Error as _;
+        let e = Error::from(std::io::Error::new(
+            std::io::ErrorKind::BrokenPipe,
+            "the reader went away",
+        ))
+        .at_position(10, 2, 3);
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert_eq!(e.io_error_kind(), Some(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(
+            e.source().map(|s| s.to_string()).as_deref(),
+            Some("the reader went away")
+        );
+        assert_eq!(e.to_string(), "the reader went away at line 2 column 3");
+        assert_eq!(Error::new(ErrorKind::Io, "x").io_error_kind(), None);
+        assert!(Error::new(ErrorKind::Io, "x").source().is_none());
+        assert_eq!(e.clone(), e);
     }
 
     #[test]

@@ -229,3 +229,36 @@ fn json_records_read_the_envelope_first_whatever_the_key_order() {
         .unwrap_err();
     assert_eq!(err, licscope_prime::decode_json(broken).unwrap_err());
 }
+
+#[test]
+fn a_streams_read_error_keeps_its_io_kind_and_source() {
+    use std::error::Error as _;
+    /// Yields a document's start, then fails as a dropped connection would.
+    struct Dropped(&'static [u8]);
+    impl std::io::Read for Dropped {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection reset by peer",
+                ));
+            }
+            let n = self.0.len().min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let reader = std::io::BufReader::new(Dropped(b"<mgmtResponse>\n  <licenseInfoDTO><name>A"));
+    let err = XmlStream::<_, LicenseInfo<'static>>::new(reader)
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert_eq!(err.io_error_kind(), Some(std::io::ErrorKind::ConnectionReset));
+    assert_eq!(
+        err.source().map(|s| s.to_string()).as_deref(),
+        Some("connection reset by peer")
+    );
+    assert_eq!(err.line(), Some(2));
+}
