@@ -78,6 +78,8 @@ mod decode;
 mod model;
 mod validate;
 
+#[doc(hidden)]
+pub use decode::decode_response_general;
 pub use decode::{decode_plain, decode_response_with, decode_with, default_limits};
 pub use licscope_syntax::{Error, ErrorKind, Limits};
 pub use model::{

@@ -275,6 +275,29 @@ proptest! {
         );
     }
 
+    /// The fast path against the general decoder forced on the same bytes: generated documents
+    /// (plain ones take the fast path; escapes, unknown keys and nulls in other places do not),
+    /// and the same documents with one byte changed, errors included.
+    #[test]
+    fn the_fast_path_answers_as_the_general_decoder(
+        doc in doc(),
+        pretty in any::<bool>(),
+        flip in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+    ) {
+        let mut bytes = doc.render(pretty).into_bytes();
+        if let Some((at, byte)) = flip {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        let limits = licscope_a360::default_limits();
+        let general = licscope_a360::decode_response_general(&bytes, &limits);
+        let public = licscope_a360::decode_response_with(&bytes, &limits);
+        prop_assert_eq!(&public, &general, "{}", String::from_utf8_lossy(&bytes));
+        if let Some(plain) = licscope_a360::decode_plain(&bytes) {
+            prop_assert_eq!(Ok(licscope_a360::Response::License(plain)), general);
+        }
+    }
+
     #[test]
     fn models_round_trip_through_their_serialized_form(doc in doc()) {
         let bytes = serde_json::to_vec(&doc.expected).expect("serializes");

@@ -255,7 +255,10 @@ fn a_streams_read_error_keeps_its_io_kind_and_source() {
         .collect::<Result<Vec<_>, _>>()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
-    assert_eq!(err.io_error_kind(), Some(std::io::ErrorKind::ConnectionReset));
+    assert_eq!(
+        err.io_error_kind(),
+        Some(std::io::ErrorKind::ConnectionReset)
+    );
     assert_eq!(
         err.source().map(|s| s.to_string()).as_deref(),
         Some("connection reset by peer")
