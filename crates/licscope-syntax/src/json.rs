@@ -377,7 +377,8 @@ impl<'a> JsonReader<'a> {
             return None;
         }
         let (value, end) = read(self.src, self.pos)?;
-        if end <= self.pos || end > self.src.len() {
+        // An end inside a character would make every later slice of the text panic.
+        if end <= self.pos || !self.src.is_char_boundary(end) {
             return None;
         }
         self.pos = end;
@@ -450,7 +451,9 @@ impl<'a> JsonReader<'a> {
     #[inline]
     fn close<T>(&mut self) -> Option<T> {
         self.pos += 1;
-        self.depth -= 1;
+        // A caller that closes what it never opened (`next_key` without `begin_object`) must not
+        // panic: the depth only bounds recursion, so it stays at zero.
+        self.depth = self.depth.saturating_sub(1);
         None
     }
 
@@ -824,6 +827,19 @@ mod tests {
         (start..bytes.len())
             .find(|&i| STRING_STOP[usize::from(bytes[i])])
             .unwrap_or(bytes.len())
+    }
+
+    #[test]
+    fn misused_calls_do_not_panic() {
+        let limits = Limits::default();
+        // `next_key` on `}` without `begin_object`.
+        let mut r = JsonReader::new(b"}", &limits).unwrap();
+        let mut first = true;
+        assert_eq!(r.next_key(&mut first).ok(), Some(None));
+        // A `speculate` closure that ends inside a character is refused, and reading goes on.
+        let mut r = JsonReader::new("\"é\"".as_bytes(), &limits).unwrap();
+        assert_eq!(r.speculate(1, |_, at| Some(((), at + 2))), None);
+        assert_eq!(r.string().ok().as_deref(), Some("é"));
     }
 
     #[test]
