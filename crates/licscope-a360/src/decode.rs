@@ -3,9 +3,11 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use licscope_syntax::plumbing::{
+    match_key, plain_integer, plain_string, plain_timestamp, skip_whitespace,
+};
 use licscope_syntax::{
-    Error, ErrorKind, JsonKind, JsonReader, Limits, match_key, parse_rfc3339, plain_integer,
-    plain_string, plain_timestamp, skip_whitespace, utf8_without_bom,
+    Error, ErrorKind, JsonKind, JsonReader, Limits, parse_rfc3339, utf8_without_bom,
 };
 use time::OffsetDateTime;
 

@@ -21,10 +21,10 @@ pub struct LicenseDetails {
     #[serde(rename = "type", default)]
     pub license_type: Option<LicenseType>,
     /// `installationDate`, with the offset it was written in.
-    #[serde(default, with = "licscope_syntax::serde_rfc3339::option")]
+    #[serde(default, with = "licscope_syntax::plumbing::serde_rfc3339::option")]
     pub installation_date: Option<OffsetDateTime>,
     /// `expirationDate`, with the offset it was written in.
-    #[serde(default, with = "licscope_syntax::serde_rfc3339::option")]
+    #[serde(default, with = "licscope_syntax::plumbing::serde_rfc3339::option")]
     pub expiration_date: Option<OffsetDateTime>,
     /// `failSafeStatus`.
     #[serde(default)]

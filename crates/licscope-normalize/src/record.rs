@@ -33,7 +33,7 @@ pub struct LicenseRecord {
     /// How urgent the state is.
     pub severity: Severity,
     /// Automation 360: `expirationDate` in UTC; Cisco Prime reports no date (`null`).
-    #[serde(with = "licscope_syntax::serde_rfc3339::option")]
+    #[serde(with = "licscope_syntax::plumbing::serde_rfc3339::option")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires_at: Option<OffsetDateTime>,
     /// Whole days from `as_of` to the expiry, rounded toward negative infinity (12 hours past
@@ -48,7 +48,7 @@ pub struct LicenseRecord {
     #[schemars(schema_with = "vendor_schema")]
     pub vendor: VendorRecord,
     /// The instant the record was evaluated at, in UTC.
-    #[serde(with = "licscope_syntax::serde_rfc3339")]
+    #[serde(with = "licscope_syntax::plumbing::serde_rfc3339")]
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub as_of: OffsetDateTime,
 }
@@ -314,13 +314,13 @@ impl<'de> Deserialize<'de> for LicenseRecord {
             feature: Option<String>,
             status: Status,
             severity: Severity,
-            #[serde(default, with = "licscope_syntax::serde_rfc3339::option")]
+            #[serde(default, with = "licscope_syntax::plumbing::serde_rfc3339::option")]
             expires_at: Option<OffsetDateTime>,
             days_to_expiry: Option<i64>,
             usage: Option<Usage>,
             flags: Vec<Flag>,
             vendor: serde_json::Value,
-            #[serde(with = "licscope_syntax::serde_rfc3339")]
+            #[serde(with = "licscope_syntax::plumbing::serde_rfc3339")]
             as_of: OffsetDateTime,
         }
 

@@ -19,7 +19,9 @@
 
 use std::borrow::Cow;
 
-use licscope_syntax::{match_key, plain_integer, plain_string, skip_whitespace as skip_ws};
+use licscope_syntax::plumbing::{
+    match_key, plain_integer, plain_string, skip_whitespace as skip_ws,
+};
 
 use crate::model::{Record, Scalar};
 

@@ -358,7 +358,8 @@ impl<'a> JsonReader<'a> {
         }
     }
 
-    /// Lets a fast path read the next value straight from the bytes.
+    /// Lets a fast path read the next value straight from the bytes. Plumbing of the licscope
+    /// decoders, not part of the API: it may change in any release.
     ///
     /// `read` gets the document text and the offset where the next value starts; it returns
     /// what it read and the offset just after the value, or `None` to leave the value to the
@@ -366,6 +367,7 @@ impl<'a> JsonReader<'a> {
     /// whole, well-formed value nested at most `depth` levels deep (`1` for an object of
     /// scalars) and must refuse any value the reader's methods would refuse; the reader keeps
     /// the nesting limit itself: past it, `read` is not called.
+    #[doc(hidden)]
     #[inline]
     pub fn speculate<T>(
         &mut self,

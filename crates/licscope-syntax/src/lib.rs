@@ -69,11 +69,18 @@ pub(crate) fn leading_digits(b: &[u8], start: usize, max: usize) -> Option<(u64,
 
 pub use encoding::{reject_wide_encoding, utf8_without_bom};
 pub use error::{Error, ErrorKind};
-pub use json::{
-    JsonKind, JsonReader, match_key, parse_integer, plain_integer, plain_string, skip_whitespace,
-};
+pub use json::{JsonKind, JsonReader, parse_integer};
 pub use limits::Limits;
-pub use rfc3339::{format_rfc3339, parse_rfc3339, plain_timestamp, serde_rfc3339};
+pub use rfc3339::{format_rfc3339, parse_rfc3339};
+
+/// What the licscope decoders share beyond the API: the JSON fast paths' helpers and the serde
+/// adapters of the models' timestamps. Not part of the API: it may change in any release, and
+/// nothing outside the licscope crates should use it.
+#[doc(hidden)]
+pub mod plumbing {
+    pub use crate::json::{match_key, plain_integer, plain_string, skip_whitespace};
+    pub use crate::rfc3339::{plain_timestamp, serde_rfc3339};
+}
 
 #[doc(hidden)]
 pub use serde as __serde;
