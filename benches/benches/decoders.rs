@@ -116,7 +116,7 @@ fn bench_prime_xml(c: &mut Criterion) {
             b.iter(|| quick_xml_serde(black_box(i)));
         });
         group.bench_with_input(BenchmarkId::new("roxmltree", n), &input, |b, i| {
-            b.iter(|| licscope_prime::reference::decode_xml(black_box(i)).unwrap());
+            b.iter(|| licscope_reference::decode_xml(black_box(i)).unwrap());
         });
     }
     group.finish();

@@ -9,7 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use licscope_prime::{ErrorKind, LicenseInfo, Limits, decode_xml_document, reference};
+use licscope_prime::{ErrorKind, LicenseInfo, Limits, decode_xml_document};
+use licscope_reference as reference;
 
 /// roxmltree's messages for the rules quick-xml leaves unchecked, in lower case.
 const UNCHECKED_BY_QUICK_XML: &[&str] = &[

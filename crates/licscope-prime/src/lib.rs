@@ -75,11 +75,6 @@
 //! The `*_with` functions take other [`Limits`]. `daysToExpire` and the device counts are Java
 //! `int`s: 32-bit signed. An empty value counts as missing, so a record whose `name` is `""`
 //! decodes with no name.
-//!
-//! # Features
-//!
-//! - `reference`: `reference::decode_xml`, a slow decoder built on roxmltree that shares no
-//!   code with the fast one, for differential tests and fuzzing.
 
 #![deny(missing_docs)]
 
@@ -87,8 +82,6 @@ mod encode;
 mod json;
 mod layout;
 mod model;
-#[cfg(feature = "reference")]
-pub mod reference;
 mod xml;
 
 pub use encode::{error_to_json, error_to_xml, to_json, to_xml};

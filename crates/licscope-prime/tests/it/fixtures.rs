@@ -3,9 +3,7 @@
 //! its re-encodings.
 
 use licscope_fixtures::{Outcome, cases};
-use licscope_prime::{
-    Document, ErrorKind, error_to_json, error_to_xml, reference, to_json, to_xml,
-};
+use licscope_prime::{Document, ErrorKind, error_to_json, error_to_xml, to_json, to_xml};
 use serde_json::Value;
 
 use crate::{decode_by_extension, same_event_allowed, stream};
@@ -68,7 +66,7 @@ fn valid_cases_decode_to_their_expected_model() {
         }
         if is_xml(&case.path) {
             // The reference decoder agrees.
-            match reference::decode_xml(&case.input) {
+            match licscope_reference::decode_xml(&case.input) {
                 Ok(r) if r == document => {}
                 other => failures.push(format!("{name}: reference decoder gave {other:?}")),
             }
@@ -133,7 +131,7 @@ fn invalid_cases_fail_with_their_expected_error() {
             // The reference decoder refuses it too, except where the only fault is one of
             // licscope's limits, which roxmltree does not share.
             if err.kind() != ErrorKind::LimitExceeded
-                && let Ok(d) = reference::decode_xml(&case.input)
+                && let Ok(d) = licscope_reference::decode_xml(&case.input)
             {
                 failures.push(format!(
                     "{name}: the reference decoder accepted it as {d:?}"

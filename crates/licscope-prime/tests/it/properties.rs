@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 
 use licscope_prime::{
-    LicenseInfo, LicenseResponse, LicenseStatus, MgmtResponse, decode_json, decode_xml, reference,
-    to_json, to_xml,
+    LicenseInfo, LicenseResponse, LicenseStatus, MgmtResponse, decode_json, decode_xml, to_json,
+    to_xml,
 };
 use proptest::prelude::*;
 
@@ -257,7 +257,7 @@ proptest! {
         prop_assert_eq!(from_json.as_ref(), Ok(&r), "{}", json);
         let streamed = crate::stream(xml.as_bytes()).ok();
         prop_assert_eq!(streamed.as_ref(), Some(&r.records));
-        let by_reference = reference::decode_xml(xml.as_bytes());
+        let by_reference = licscope_reference::decode_xml(xml.as_bytes());
         prop_assert_eq!(by_reference, Ok(licscope_prime::Document::Response(r.clone())));
     }
 

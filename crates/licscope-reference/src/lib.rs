@@ -7,12 +7,17 @@
 //!
 //! Deliberate differences: the reference reports errors as plain text without positions, and
 //! names no error kinds.
+//!
+//! Test support, not published: it was the `reference` feature of `licscope-prime`, which made a
+//! test tool part of that crate's public API.
+
+#![deny(missing_docs)]
 
 use std::borrow::Cow;
 
 use roxmltree::{Node, ParsingOptions};
 
-use crate::model::{Document, ErrorDocument, LicenseInfo, LicenseStatus, MgmtResponse};
+use licscope_prime::{Document, ErrorDocument, LicenseInfo, LicenseStatus, MgmtResponse};
 
 /// Decodes a license-info XML document, or Prime's `errorDocument`.
 ///
@@ -112,28 +117,29 @@ fn check_end_tags(doc: &roxmltree::Document<'_>, text: &str) -> Result<(), Strin
 }
 
 fn license_info(node: Node<'_, '_>) -> Result<LicenseInfo<'static>, String> {
-    Ok(LicenseInfo {
-        days_to_expire: int(node, "daysToExpire")?,
-        device_count_remaining: int(node, "deviceCountRemaining")?,
-        device_count_used: int(node, "deviceCountUsed")?,
-        name: field(node, "name")?.map(|v| Cow::Owned(v.into_owned())),
-        status: field(node, "status")?
-            .map(|v| trim(&v).to_owned())
-            .filter(|v| !v.is_empty())
-            .map(|v| LicenseStatus::from(v.as_str())),
-    })
+    // The models are `#[non_exhaustive]`: built field by field from a default.
+    let mut info = LicenseInfo::default();
+    info.days_to_expire = int(node, "daysToExpire")?;
+    info.device_count_remaining = int(node, "deviceCountRemaining")?;
+    info.device_count_used = int(node, "deviceCountUsed")?;
+    info.name = field(node, "name")?.map(|v| Cow::Owned(v.into_owned()));
+    info.status = field(node, "status")?
+        .map(|v| trim(&v).to_owned())
+        .filter(|v| !v.is_empty())
+        .map(|v| LicenseStatus::from(v.as_str()));
+    Ok(info)
 }
 
 fn error_document(node: Node<'_, '_>) -> Result<ErrorDocument, String> {
     let text = |name| field(node, name).map(|v| v.map(Cow::into_owned));
-    Ok(ErrorDocument {
-        http_response_code: int(node, "httpResponseCode")?,
-        http_method: text("httpMethod")?,
-        message: text("message")?,
-        id: text("id")?,
-        uri_path: text("uriPath")?,
-        query_params: text("queryParams")?,
-    })
+    let mut error = ErrorDocument::default();
+    error.http_response_code = int(node, "httpResponseCode")?;
+    error.http_method = text("httpMethod")?;
+    error.message = text("message")?;
+    error.id = text("id")?;
+    error.uri_path = text("uriPath")?;
+    error.query_params = text("queryParams")?;
+    Ok(error)
 }
 
 /// The text of the one child element `name`: `None` when absent, empty, or `xsi:nil`.
