@@ -37,9 +37,13 @@ pub trait Record<'a>: Sized + Default {
     /// [`Scalar::Number`]; records with integer fields override it so the fast path does not
     /// parse twice. Either way the outcome must be the one `set` gives.
     ///
+    /// A hook of the JSON fast path, not part of the trait's contract: implementors need not
+    /// (and should not) override it; it may change in any release.
+    ///
     /// # Errors
     ///
     /// As [`set`](Record::set).
+    #[doc(hidden)]
     fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), String> {
         let _ = value;
         self.set(index, Scalar::Number(Cow::Borrowed(text)))
