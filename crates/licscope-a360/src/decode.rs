@@ -289,11 +289,11 @@ fn nullable<'a, T>(
 fn timestamp(r: &mut JsonReader<'_>) -> Result<OffsetDateTime, Error> {
     let at = r.pos_after_ws();
     let text = r.string()?;
-    parse_rfc3339(&text).map_err(|reason| {
+    parse_rfc3339(&text).map_err(|e| {
         r.error_at(
             ErrorKind::InvalidValue,
             at,
-            format!("invalid timestamp {text:?}: {reason}"),
+            format!("invalid timestamp {text:?}: {}", e.reason()),
         )
     })
 }

@@ -282,7 +282,7 @@ impl<'a> JsonReader<'a> {
         let at = self.pos_after_ws();
         let text = self.number_text()?;
         parse_integer(text, i64::MIN, i64::MAX)
-            .map_err(|reason| self.error_at(ErrorKind::InvalidValue, at, reason))
+            .map_err(|e| self.error_at(ErrorKind::InvalidValue, at, e.reason()))
     }
 
     /// Reads `true` or `false`.
@@ -805,19 +805,21 @@ fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
 ///
 /// # Errors
 ///
-/// A reason such as "expected an integer, found 1.5" or "integer 3000000000 is out of range".
-pub fn parse_integer(text: &str, min: i64, max: i64) -> Result<i64, String> {
+/// An error of kind [`ErrorKind::InvalidValue`] without a position, whose reason reads such as
+/// "expected an integer, found 1.5" or "integer 3000000000 is out of range".
+pub fn parse_integer(text: &str, min: i64, max: i64) -> Result<i64, Error> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let well_formed = !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
         && (digits == "0" || !digits.starts_with('0'));
+    let invalid = |reason: String| Error::new(ErrorKind::InvalidValue, reason);
     if !well_formed {
-        return Err(format!("expected an integer, found {text}"));
+        return Err(invalid(format!("expected an integer, found {text}")));
     }
     text.parse::<i64>()
         .ok()
         .filter(|v| (min..=max).contains(v))
-        .ok_or_else(|| format!("integer {text} is out of range ({min} to {max})"))
+        .ok_or_else(|| invalid(format!("integer {text} is out of range ({min} to {max})")))
 }
 
 #[cfg(test)]

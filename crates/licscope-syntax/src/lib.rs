@@ -168,10 +168,12 @@ mod tests {
     #[test]
     fn integers_refuse_fractions_and_overflow() {
         assert_eq!(parse_integer("-12", -100, 100), Ok(-12));
-        assert!(parse_integer("1.0", i64::MIN, i64::MAX).is_err_and(|e| e.contains("integer")));
+        assert!(
+            parse_integer("1.0", i64::MIN, i64::MAX).is_err_and(|e| e.reason().contains("integer"))
+        );
         assert!(
             parse_integer("2147483648", -2147483648, 2147483647)
-                .is_err_and(|e| e.contains("out of range"))
+                .is_err_and(|e| e.reason().contains("out of range"))
         );
         assert!(parse_integer("99999999999999999999", i64::MIN, i64::MAX).is_err());
         assert!(parse_integer("007", i64::MIN, i64::MAX).is_err());

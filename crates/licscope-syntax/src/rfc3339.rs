@@ -6,6 +6,8 @@
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
+use crate::{Error, ErrorKind};
+
 /// Parses an RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.F]` followed by `Z` or `±HH:MM`.
 ///
 /// Accepts 1 to 9 fractional digits, a lower-case `t` and `z` (RFC 3339 section 5.6 allows
@@ -16,11 +18,12 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 ///
 /// # Errors
 ///
-/// Returns the reason, phrased to follow "invalid timestamp `...`: ".
-pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
+/// An error of kind [`ErrorKind::InvalidValue`] without a position, whose
+/// [`reason`](Error::reason) is phrased to follow "invalid timestamp `...`: ".
+pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, Error> {
     match parse_common(s.as_bytes()) {
         Some((value, len)) if len == s.len() => Ok(value),
-        _ => parse_checked(s),
+        _ => parse_checked(s).map_err(|reason| Error::new(ErrorKind::InvalidValue, reason)),
     }
 }
 
@@ -278,7 +281,7 @@ pub mod serde_rfc3339 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
         parse_rfc3339(&text)
-            .map_err(|reason| D::Error::custom(format!("invalid timestamp {text:?}: {reason}")))
+            .map_err(|e| D::Error::custom(format!("invalid timestamp {text:?}: {}", e.reason())))
     }
 
     /// The same for `Option<OffsetDateTime>`, with `null` for `None`.
@@ -480,7 +483,7 @@ mod tests {
         ] {
             match parse_rfc3339(input) {
                 Ok(v) => panic!("{input} was accepted as {v}"),
-                Err(e) => assert!(e.contains(needle), "{input}: {e}"),
+                Err(e) => assert!(e.reason().contains(needle), "{input}: {e}"),
             }
         }
     }
