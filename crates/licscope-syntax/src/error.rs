@@ -117,11 +117,14 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// The constructors are the decoders' plumbing: hidden, not part of the API, and they may
+/// change in any release. Other crates get errors from the decoders (or `From<io::Error>`).
 impl Error {
     /// Creates an error with no position and no path yet.
     ///
     /// Decoders add the position with [`at_offset`](Error::at_offset) or
     /// [`at_position`](Error::at_position) and the field with [`with_path`](Error::with_path).
+    #[doc(hidden)]
     pub fn new(kind: ErrorKind, reason: impl Into<String>) -> Error {
         Error {
             inner: Box::new(Inner {
@@ -139,6 +142,7 @@ impl Error {
     /// Lines end at `\n` (a `\r\n` pair counts once); columns count Unicode scalar values, so
     /// that they match what an editor shows. Offsets past the end are clamped to the end.
     #[must_use]
+    #[doc(hidden)]
     pub fn at_offset(mut self, input: &[u8], offset: usize) -> Error {
         let offset = offset.min(input.len());
         let before = &input[..offset];
@@ -162,6 +166,7 @@ impl Error {
 
     /// Sets a position that the caller computed (streaming decoders track it as they go).
     #[must_use]
+    #[doc(hidden)]
     pub fn at_position(mut self, offset: u64, line: u64, column: u64) -> Error {
         self.inner.position = Some(Position {
             offset,
@@ -173,6 +178,7 @@ impl Error {
 
     /// Moves the position forward by `bytes`, for errors found in a part of a larger input.
     #[must_use]
+    #[doc(hidden)]
     pub fn shifted(mut self, bytes: u64) -> Error {
         if let Some(p) = &mut self.inner.position {
             p.offset += bytes;
@@ -184,6 +190,7 @@ impl Error {
     ///
     /// The innermost decoder knows the most precise path, so the first path set wins.
     #[must_use]
+    #[doc(hidden)]
     pub fn with_path(mut self, path: impl FnOnce() -> String) -> Error {
         if self.inner.path.is_empty() {
             self.inner.path = path();
