@@ -321,6 +321,7 @@ impl Table {
     }
 
     fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        // `order` holds the indexes of `rows`, so indexing with them cannot fail.
         let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
         order.sort_unstable_by_key(|&i| {
             let r = &self.rows[i as usize];
@@ -386,6 +387,8 @@ impl Prometheus {
         let origin = self.strings.origin(r.origin.as_deref());
         let feature = r.feature.as_deref().unwrap_or("");
         let hash = self.hasher.hash_one((r.source.as_str(), origin, feature));
+        // The table holds indexes of `rows` only: a failed input's entries leave it before its
+        // rows are truncated (`end_input`), so indexing with them cannot fail.
         let (rows, strings) = (&self.rows, &self.strings);
         let same = |&i: &u32| {
             let row = &rows[i as usize];
