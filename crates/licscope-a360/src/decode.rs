@@ -290,9 +290,10 @@ fn timestamp(r: &mut JsonReader<'_>) -> Result<OffsetDateTime, Error> {
     let at = r.pos_after_ws();
     let text = r.string()?;
     parse_rfc3339(&text).map_err(|e| {
-        r.error_at(
+        r.error_over(
             ErrorKind::InvalidValue,
             at,
+            r.position(),
             format!("invalid timestamp {text:?}: {}", e.reason()),
         )
     })

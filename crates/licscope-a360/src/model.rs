@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use licscope_syntax::open_string_enum;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 /// The answer of `GET <control-room>/v2/license/details`.
@@ -13,31 +13,29 @@ use time::OffsetDateTime;
 /// some or send `null` (both decode to `None`; [`validate`](LicenseDetails::validate) reports
 /// them). Serialized, it has the vendor's field names and order, with `null` for `None`, and
 /// [`decode`](crate::decode) reads that form back to an equal value.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LicenseDetails {
     /// `type`: purchased, trial, or another value.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub license_type: Option<LicenseType>,
     /// `installationDate`, with the offset it was written in.
-    #[serde(default, with = "licscope_syntax::plumbing::serde_rfc3339::option")]
+    #[serde(serialize_with = "licscope_syntax::plumbing::serde_rfc3339::option::serialize")]
     pub installation_date: Option<OffsetDateTime>,
     /// `expirationDate`, with the offset it was written in.
-    #[serde(default, with = "licscope_syntax::plumbing::serde_rfc3339::option")]
+    #[serde(serialize_with = "licscope_syntax::plumbing::serde_rfc3339::option::serialize")]
     pub expiration_date: Option<OffsetDateTime>,
     /// `failSafeStatus`.
-    #[serde(default)]
     pub fail_safe_status: Option<FailSafeStatus>,
     /// `controlRoomLicenseServerSyncStatus`: whether this Control Room's license allocations match
     /// the license server.
-    #[serde(rename = "controlRoomLicenseServerSyncStatus", default)]
+    #[serde(rename = "controlRoomLicenseServerSyncStatus")]
     pub license_server_synced: Option<bool>,
     /// `installedCrId`: the Control Room the license is installed on.
-    #[serde(rename = "installedCrId", default)]
+    #[serde(rename = "installedCrId")]
     pub installed_control_room: Option<ControlRoomId>,
     /// `licenseMode`: file or cloud license, or another value.
-    #[serde(default)]
     pub license_mode: Option<LicenseMode>,
 }
 
@@ -109,12 +107,6 @@ impl Serialize for FailSafeStatus {
     }
 }
 
-impl<'de> Deserialize<'de> for FailSafeStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FailSafeStatus, D::Error> {
-        i64::deserialize(d).map(FailSafeStatus::from)
-    }
-}
-
 /// The `installedCrId` value: none (the vendor sends `""`), a UUID, or another string kept as
 /// sent (which [`validate`](LicenseDetails::validate) reports).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -158,13 +150,6 @@ impl fmt::Display for ControlRoomId {
 impl Serialize for ControlRoomId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ControlRoomId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ControlRoomId, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Ok(ControlRoomId::parse(&s))
     }
 }
 
@@ -253,16 +238,14 @@ impl fmt::Display for Uuid {
 
 /// The error body a Control Room sends instead of the requested data:
 /// `{"code": "UM1117", "details": null, "message": "Access token expected ..."}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The vendor's error code, such as `UM1117` or `generic.server.exception`.
     pub code: String,
     /// The human-readable message, if any.
-    #[serde(default)]
     pub message: Option<String>,
     /// `details`, which the vendor documents loosely: any JSON value, `null` when absent.
-    #[serde(default)]
     pub details: serde_json::Value,
 }
 

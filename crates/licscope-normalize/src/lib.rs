@@ -53,6 +53,7 @@
 mod detect;
 mod record;
 mod rules;
+mod transcode;
 
 pub use detect::{Decoded, SourceHint, decode, normalize};
 pub use record::{

@@ -9,6 +9,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
+use crate::transcode::JsonText;
+
 /// The version of the record's schema; it changes only when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -319,20 +321,14 @@ impl<'de> Deserialize<'de> for LicenseRecord {
             days_to_expiry: Option<i64>,
             usage: Option<Usage>,
             flags: Vec<Flag>,
-            vendor: serde_json::Value,
+            vendor: JsonText,
             #[serde(with = "licscope_syntax::plumbing::serde_rfc3339")]
             as_of: OffsetDateTime,
         }
 
         let raw = Raw::deserialize(d)?;
-        let vendor = match raw.source {
-            Source::Automation360 => {
-                serde_json::from_value(raw.vendor).map(VendorRecord::Automation360)
-            }
-            Source::CiscoPrime => LicenseInfo::deserialize(&raw.vendor)
-                .map(|r| VendorRecord::CiscoPrime(r.into_owned())),
-        }
-        .map_err(|e| D::Error::custom(format!("vendor: {e}")))?;
+        let vendor = read_vendor(raw.source, raw.vendor.0.as_bytes())
+            .map_err(|e| D::Error::custom(format!("vendor: {}", e.message())))?;
         Ok(LicenseRecord {
             source: raw.source,
             origin: raw.origin,
@@ -346,6 +342,18 @@ impl<'de> Deserialize<'de> for LicenseRecord {
             vendor,
             as_of: raw.as_of,
         })
+    }
+}
+
+/// Reads a record's `vendor` object with the vendor crate's decoder, the one set of rules for
+/// its JSON (see [`licscope_a360::decode`] and [`licscope_prime::decode_json_record`]).
+fn read_vendor(source: Source, json: &[u8]) -> Result<VendorRecord, licscope_syntax::Error> {
+    match source {
+        Source::Automation360 => licscope_a360::decode(json).map(VendorRecord::Automation360),
+        Source::CiscoPrime => {
+            licscope_prime::decode_json_record::<LicenseInfo<'_>>(json, &Default::default())
+                .map(|r| VendorRecord::CiscoPrime(r.into_owned()))
+        }
     }
 }
 

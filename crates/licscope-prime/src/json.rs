@@ -21,6 +21,18 @@ pub(crate) fn decode_document<'a, T: Record<'a>>(
     decode_document_with(input, limits, None)
 }
 
+/// Decodes one record object on its own, as `licscope decode` and a normalized record's `vendor`
+/// write it: the rules of a record inside a document, with paths naming the field alone.
+pub(crate) fn decode_record<'a, T: Record<'a>>(
+    input: &'a [u8],
+    limits: &Limits,
+) -> Result<T, Error> {
+    let mut r = JsonReader::new(input, limits)?;
+    let record = record(&mut r, &|f| f.to_owned())?;
+    r.finish()?;
+    Ok(record)
+}
+
 /// Yields the records of a JSON license-info document one at a time, without building the list.
 ///
 /// The whole document is checked first (its records decoded and dropped), so that
@@ -355,8 +367,8 @@ fn record<'a, T: Record<'a>>(
         let value_at = r.pos_after_ws();
         let value = scalar(r).map_err(|e| e.with_path(|| path(&key)))?;
         if let Some(value) = value.filter(|v| !v.as_str().is_empty()) {
-            record.set(index, value).map_err(|reason| {
-                r.error_at(ErrorKind::InvalidValue, value_at, reason)
+            record.set(index, value).map_err(|e| {
+                r.error_over(e.kind(), value_at, r.position(), e.reason())
                     .with_path(|| path(&key))
             })?;
         }

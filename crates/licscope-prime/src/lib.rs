@@ -160,6 +160,36 @@ pub fn decode_json_document<'a, T: Record<'a>>(
     json::decode_document(input, limits)
 }
 
+/// Decodes one record object on its own, such as one `licenseInfoDTO` as
+/// [`to_json`]'s records, `licscope decode` and a normalized record's `vendor` write it:
+/// `{"daysToExpire": 42, "name": "Assurance", ...}`. The record follows the rules of a record in
+/// a document (numeric strings, empty values missing, unknown keys skipped, a field given twice
+/// refused); error paths name the field alone (`daysToExpire`).
+///
+/// This is the way to read a stored record back: the models do not implement `Deserialize`, so
+/// that every input has one answer, the decoders'.
+///
+/// # Example
+///
+/// ```
+/// use licscope_prime::{LicenseInfo, Limits, decode_json_record};
+///
+/// let record: LicenseInfo<'_> =
+///     decode_json_record(br#"{"name": "Assurance", "daysToExpire": "42"}"#, &Limits::default())?;
+/// assert_eq!(record.days_to_expire, Some(42));
+/// let err = decode_json_record::<LicenseInfo<'_>>(br#"{"daysToExpire": "x"}"#, &Limits::default())
+///     .unwrap_err();
+/// assert_eq!(err.path(), Some("daysToExpire"));
+/// # Ok::<(), licscope_prime::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`decode_json`], for a value that is not one record object.
+pub fn decode_json_record<'a, T: Record<'a>>(input: &'a [u8], limits: &Limits) -> Result<T, Error> {
+    json::decode_record(input, limits)
+}
+
 /// Whether `input` looks like XML (its first character, after a byte-order mark and whitespace,
 /// is `<`) rather than JSON.
 pub fn looks_like_xml(input: &[u8]) -> bool {

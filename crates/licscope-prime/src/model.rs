@@ -3,10 +3,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use licscope_syntax::open_string_enum;
-use serde::de::{self, MapAccess, Visitor};
+use licscope_syntax::{Error, open_string_enum};
 use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 /// A record type that a `mgmtResponse` envelope holds, such as [`LicenseInfo`].
 ///
@@ -29,8 +28,11 @@ pub trait Record<'a>: Sized + Default {
     ///
     /// # Errors
     ///
-    /// A reason, phrased as "expected X, found Y", when the value does not fit the field.
-    fn set(&mut self, index: usize, value: Scalar<'a>) -> Result<(), String>;
+    /// An error without position or path, such as [`Error::invalid_value`] or the one
+    /// [`Scalar::to_i32`] returns, whose reason reads "expected X, found Y", when the value does
+    /// not fit the field. The decoder adds the field's path, its position and the value's
+    /// [`span`](Error::span), and keeps the error's kind and reason.
+    fn set(&mut self, index: usize, value: Scalar<'a>) -> Result<(), Error>;
 
     /// Sets field `index` from a JSON integer: `text` is the number as written, `value` the same
     /// number already parsed. The default hands `text` to [`set`](Record::set) as a
@@ -44,7 +46,7 @@ pub trait Record<'a>: Sized + Default {
     ///
     /// As [`set`](Record::set).
     #[doc(hidden)]
-    fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), String> {
+    fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), Error> {
         let _ = value;
         self.set(index, Scalar::Number(Cow::Borrowed(text)))
     }
@@ -82,20 +84,24 @@ impl<'a> Scalar<'a> {
     ///
     /// # Errors
     ///
-    /// A reason such as "expected an integer, found \"ten\"" or "... out of range".
-    pub fn to_i32(&self) -> Result<i32, String> {
+    /// An error of kind [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue), without
+    /// position or path, whose reason reads "expected an integer, found \"ten\"" or "integer
+    /// ... is out of range".
+    pub fn to_i32(&self) -> Result<i32, Error> {
         let text = trim_xml(self.as_str());
         parse_java_int(text).ok_or_else(|| {
             let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                format!(
-                    "integer {text} is out of range ({} to {})",
-                    i32::MIN,
-                    i32::MAX
-                )
-            } else {
-                format!("expected an integer, found {:?}", self.as_str())
-            }
+            Error::invalid_value(
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    format!(
+                        "integer {text} is out of range ({} to {})",
+                        i32::MIN,
+                        i32::MAX
+                    )
+                } else {
+                    format!("expected an integer, found {:?}", self.as_str())
+                },
+            )
         })
     }
 }
@@ -143,24 +149,19 @@ pub(crate) fn trim_xml(s: &str) -> &str {
 /// Every field is optional: real servers omit fields, and `null` or an empty element counts as
 /// missing. The normalizer decides what a missing field means. `name` borrows from the input
 /// where it can; [`into_owned`](LicenseInfo::into_owned) detaches it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LicenseInfo<'a> {
     /// `daysToExpire`: days until this license expires.
-    #[serde(default)]
     pub days_to_expire: Option<i32>,
     /// `deviceCountRemaining`: devices that may still be added within the license.
-    #[serde(default)]
     pub device_count_remaining: Option<i32>,
     /// `deviceCountUsed`: devices added under this license.
-    #[serde(default)]
     pub device_count_used: Option<i32>,
     /// `name`: the feature this record describes.
-    #[serde(default, borrow)]
     pub name: Option<Cow<'a, str>>,
     /// `status`: the licensing status of the feature.
-    #[serde(default)]
     pub status: Option<LicenseStatus>,
 }
 
@@ -198,7 +199,7 @@ impl<'a> Record<'a> for LicenseInfo<'a> {
         }
     }
 
-    fn set(&mut self, index: usize, value: Scalar<'a>) -> Result<(), String> {
+    fn set(&mut self, index: usize, value: Scalar<'a>) -> Result<(), Error> {
         match index {
             // Whitespace around a value is layout; a value of only whitespace is missing.
             _ if index != 3 && trim_xml(value.as_str()).is_empty() => {}
@@ -209,7 +210,9 @@ impl<'a> Record<'a> for LicenseInfo<'a> {
             _ => match value {
                 Scalar::Text(s) => self.status = Some(LicenseStatus::from(trim_xml(&s))),
                 Scalar::Number(n) => {
-                    return Err(format!("expected a status name, found the number {n}"));
+                    return Err(Error::invalid_value(format!(
+                        "expected a status name, found the number {n}"
+                    )));
                 }
             },
         }
@@ -217,7 +220,7 @@ impl<'a> Record<'a> for LicenseInfo<'a> {
     }
 
     #[inline]
-    fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), String> {
+    fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), Error> {
         let slot = match index {
             0 => &mut self.days_to_expire,
             1 => &mut self.device_count_remaining,
@@ -308,27 +311,21 @@ impl MgmtResponse<LicenseInfo<'_>> {
 }
 
 /// The `errorDocument` Prime returns instead of `mgmtResponse` when a request fails.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ErrorDocument {
     /// `httpResponseCode`, such as 401 or 503.
-    #[serde(default)]
     pub http_response_code: Option<i32>,
     /// `httpMethod`, such as `GET`.
-    #[serde(default)]
     pub http_method: Option<String>,
     /// `message`: the server's explanation.
-    #[serde(default)]
     pub message: Option<String>,
     /// `id`: the server's identifier for this error.
-    #[serde(default)]
     pub id: Option<String>,
     /// `uriPath`: the path that was requested.
-    #[serde(default)]
     pub uri_path: Option<String>,
     /// `queryParams`: the query that was sent.
-    #[serde(default)]
     pub query_params: Option<String>,
 }
 
@@ -343,7 +340,7 @@ impl<'a> Record<'a> for ErrorDocument {
         "queryParams",
     ];
 
-    fn set(&mut self, index: usize, value: Scalar<'a>) -> Result<(), String> {
+    fn set(&mut self, index: usize, value: Scalar<'a>) -> Result<(), Error> {
         let text = || Some(value.as_str().to_owned());
         match index {
             0 if trim_xml(value.as_str()).is_empty() => {}
@@ -412,59 +409,5 @@ impl<'a, T: Record<'a> + Serialize> Serialize for MgmtResponse<T> {
         map.serialize_entry("@rootUrl", &self.root_url)?;
         map.serialize_entry(T::NAME, &self.records)?;
         map.end()
-    }
-}
-
-impl<'de, T: Record<'de> + Deserialize<'de>> Deserialize<'de> for MgmtResponse<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<MgmtResponse<T>, D::Error> {
-        struct EnvelopeVisitor<T>(std::marker::PhantomData<T>);
-
-        impl<'de, T: Record<'de> + Deserialize<'de>> Visitor<'de> for EnvelopeVisitor<T> {
-            type Value = MgmtResponse<T>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a mgmtResponse object with {} records", T::NAME)
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = MgmtResponse::new(Vec::new());
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    match &*key {
-                        "@requestUrl" => out.request_url = map.next_value()?,
-                        "@responseType" => out.response_type = map.next_value()?,
-                        "@rootUrl" => out.root_url = map.next_value()?,
-                        k if k == T::NAME => {
-                            out.records = map.next_value::<OneOrMany<T>>()?.0;
-                        }
-                        _ => {
-                            map.next_value::<de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-
-        d.deserialize_map(EnvelopeVisitor(std::marker::PhantomData))
-    }
-}
-
-/// Records as Prime renders them: an array, one object, or `null`.
-struct OneOrMany<T>(Vec<T>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OneOrMany<T>, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Shape<T> {
-            Many(Vec<T>),
-            One(T),
-            None(()),
-        }
-        Ok(OneOrMany(match Shape::deserialize(d)? {
-            Shape::Many(v) => v,
-            Shape::One(r) => vec![r],
-            Shape::None(()) => Vec::new(),
-        }))
     }
 }

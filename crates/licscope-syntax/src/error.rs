@@ -44,12 +44,14 @@ impl PartialEq for Inner {
 
 impl Eq for Inner {}
 
-/// Where in the input an error was found.
+/// Where in the input an error was found: the start of the offending input (`offset`, `line`,
+/// `column`) and the offset just past it (`end`, never before `offset`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Position {
     offset: u64,
     line: u64,
     column: u64,
+    end: u64,
 }
 
 /// The category of an [`Error`], for callers that react to some errors differently.
@@ -156,10 +158,13 @@ impl Error {
             .iter()
             .filter(|&&b| b & 0xC0 != 0x80)
             .count();
+        // The span is empty until `until` widens it: streaming decoders, which see only the
+        // start, then give the same error as slice decoders.
         self.inner.position = Some(Position {
             offset: offset as u64,
             line: line as u64,
             column: column as u64,
+            end: offset as u64,
         });
         self
     }
@@ -172,7 +177,22 @@ impl Error {
             offset,
             line,
             column,
+            end: offset,
         });
+        self
+    }
+
+    /// Ends the span at `end`, an offset in the coordinates of the position already set (before
+    /// [`shifted`](Error::shifted)): for an error about a whole value, the offset just past it.
+    /// An `end` before the start leaves the span as it is.
+    #[must_use]
+    #[doc(hidden)]
+    pub fn until(mut self, end: u64) -> Error {
+        if let Some(p) = &mut self.inner.position
+            && end >= p.offset
+        {
+            p.end = end;
+        }
         self
     }
 
@@ -182,6 +202,7 @@ impl Error {
     pub fn shifted(mut self, bytes: u64) -> Error {
         if let Some(p) = &mut self.inner.position {
             p.offset += bytes;
+            p.end += bytes;
         }
         self
     }
@@ -217,6 +238,37 @@ impl Error {
     /// The byte offset into the input, counted from its first byte (a byte-order mark included).
     pub fn offset(&self) -> Option<u64> {
         self.inner.position.map(|p| p.offset)
+    }
+
+    /// The bytes of the input the error is about, as offsets counted like
+    /// [`offset`](Error::offset): the whole value for an error about a value (a date that does
+    /// not exist, an integer out of range, a field's text its record refuses), and an empty
+    /// range at the error's start for the others (a syntax error, a missing value, a limit).
+    /// `None` when the error has no position. Slice and streaming decoders give the same span
+    /// for the same error.
+    ///
+    /// ```
+    /// use licscope_syntax::{JsonReader, Limits};
+    ///
+    /// let input = b"[ 12345678901234567890 ]";
+    /// let mut reader = JsonReader::new(input, &Limits::default())?;
+    /// reader.begin_array()?;
+    /// assert!(reader.next_element(&mut true)?);
+    /// let err = reader.i64().unwrap_err();
+    /// let span = err.span().unwrap();
+    /// assert_eq!(&input[span.start as usize..span.end as usize], b"12345678901234567890");
+    /// # Ok::<(), licscope_syntax::Error>(())
+    /// ```
+    pub fn span(&self) -> Option<std::ops::Range<u64>> {
+        self.inner.position.map(|p| p.offset..p.end)
+    }
+
+    /// An error of kind [`ErrorKind::InvalidValue`] about a value, for code that checks values
+    /// on the decoders' behalf, such as an implementation of `licscope_prime::Record::set`.
+    /// `reason` says what was expected and what was found ("expected an integer, found
+    /// \"ten\""); the decoder that called the check adds the path and the position.
+    pub fn invalid_value(reason: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidValue, reason)
     }
 
     /// The 1-based line.

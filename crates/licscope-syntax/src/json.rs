@@ -119,6 +119,22 @@ impl<'a> JsonReader<'a> {
             .shifted(self.bom as u64)
     }
 
+    /// Builds an error about the value that lies between `start` and `end`, byte offsets into
+    /// [`source`](JsonReader::source): positioned at `start`, with that
+    /// [`span`](Error::span).
+    pub fn error_over(
+        &self,
+        kind: ErrorKind,
+        start: usize,
+        end: usize,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::new(kind, reason)
+            .at_offset(self.src.as_bytes(), start)
+            .until(end.min(self.src.len()) as u64)
+            .shifted(self.bom as u64)
+    }
+
     /// Skips whitespace and tells the kind of the next value, without consuming it.
     ///
     /// # Errors
@@ -282,7 +298,7 @@ impl<'a> JsonReader<'a> {
         let at = self.pos_after_ws();
         let text = self.number_text()?;
         parse_integer(text, i64::MIN, i64::MAX)
-            .map_err(|e| self.error_at(ErrorKind::InvalidValue, at, e.reason()))
+            .map_err(|e| self.error_over(ErrorKind::InvalidValue, at, self.pos, e.reason()))
     }
 
     /// Reads `true` or `false`.

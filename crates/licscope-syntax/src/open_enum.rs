@@ -3,9 +3,10 @@
 /// Defines an enum of the string values a vendor documents, plus an `Other(String)` variant that
 /// keeps any value licscope does not know yet, verbatim.
 ///
-/// The generated type has `as_str`, `is_known`, `From<&str>`, `Display`, and serde support as a
-/// plain string. A value built with `From<&str>` or deserialized never holds a known value in
-/// `Other`, so equality matches the text.
+/// The generated type has `as_str`, `is_known`, `From<&str>`, `Display`, and `Serialize` as a
+/// plain string. It has no `Deserialize`: the vendor crates' decoders are the one way to read
+/// their models (see their crate documentation). A value built with `From<&str>` never holds a
+/// known value in `Other`, so equality matches the text.
 #[macro_export]
 macro_rules! open_string_enum {
     (
@@ -57,22 +58,6 @@ macro_rules! open_string_enum {
         impl $crate::__serde::Serialize for $name {
             fn serialize<S: $crate::__serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> $crate::__serde::Deserialize<'de> for $name {
-            fn deserialize<D: $crate::__serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                struct V;
-                impl $crate::__serde::de::Visitor<'_> for V {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str("a string")
-                    }
-                    fn visit_str<E: $crate::__serde::de::Error>(self, v: &str) -> Result<$name, E> {
-                        Ok($name::from(v))
-                    }
-                }
-                d.deserialize_str(V)
             }
         }
     };

@@ -43,12 +43,6 @@ fn valid_cases_decode_to_their_expected_model() {
             Ok(again) if again == response => {}
             other => failures.push(format!("{}: round trip gave {other:?}", case.name)),
         }
-        if let Response::License(l) = &response {
-            match serde_json::from_slice::<licscope_a360::LicenseDetails>(&bytes) {
-                Ok(again) if again == *l => {}
-                other => failures.push(format!("{}: serde round trip gave {other:?}", case.name)),
-            }
-        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -141,3 +141,59 @@ fn the_validator_rejects_a_broken_record() {
         assert!(validator.check(&broken).is_err(), "{field} was accepted");
     }
 }
+
+/// A record's `vendor` object is read back by the vendor crate's decoder: the same rules as a
+/// payload (numeric strings, unknown keys skipped, a key given twice refused), from a string and
+/// from a `serde_json::Value` alike.
+#[test]
+fn records_read_back_their_vendor_part_through_the_decoders() {
+    use licscope_normalize::{LicenseRecord, VendorRecord};
+    let policy = Policy::new(at("2026-11-23T12:00:00Z"));
+    let prime = b"<mgmtResponse><licenseInfoDTO><name>A</name><daysToExpire>9</daysToExpire>\
+                  </licenseInfoDTO></mgmtResponse>";
+    let record = normalize(prime, SourceHint::Auto, None, &policy)
+        .unwrap()
+        .remove(0);
+    let json = serde_json::to_string(&record).unwrap();
+    let read = |text: &str| -> Result<LicenseRecord, String> {
+        let from_str = serde_json::from_str::<LicenseRecord>(text).map_err(|e| e.to_string());
+        let value: Value = serde_json::from_str(text).unwrap();
+        let from_value = serde_json::from_value::<LicenseRecord>(value).map_err(|e| e.to_string());
+        // A `Value` keeps one of two equal keys: only the text can show the duplicate.
+        if !text.contains("\"name\":\"A\",\"name\"") {
+            assert_eq!(from_str, from_value, "{text}");
+        }
+        from_str
+    };
+    assert_eq!(read(&json), Ok(record.clone()));
+    let nine = "\"daysToExpire\":9";
+    assert!(json.contains(nine), "{json}");
+    let days = |r: &LicenseRecord| match &r.vendor {
+        VendorRecord::CiscoPrime(info) => info.days_to_expire,
+        _ => None,
+    };
+    let as_text = json.replace(nine, "\"daysToExpire\":\" 9\"");
+    assert_eq!(read(&as_text).map(|r| days(&r)), Ok(Some(9)));
+    let unknown = json.replace(nine, "\"daysToExpire\":9,\"newVendorField\":[1]");
+    assert_eq!(read(&unknown).map(|r| days(&r)), Ok(Some(9)));
+    let bad = read(&json.replace(nine, "\"daysToExpire\":\"nine\"")).unwrap_err();
+    assert!(
+        bad.starts_with("vendor: daysToExpire: expected an integer, found \"nine\""),
+        "{bad}"
+    );
+    let twice = read(&json.replace("\"name\":\"A\"", "\"name\":\"A\",\"name\":\"B\"")).unwrap_err();
+    assert!(twice.contains("vendor: name:"), "{twice}");
+
+    let a360 = br#"{"type": "PURCHASED", "expirationDate": "2027-01-01T00:00:00Z"}"#;
+    let record = normalize(a360, SourceHint::Auto, None, &policy)
+        .unwrap()
+        .remove(0);
+    let mut value = serde_json::to_value(&record).unwrap();
+    assert_eq!(read(&value.to_string()), Ok(record));
+    value["vendor"] = serde_json::json!({});
+    let empty = read(&value.to_string()).unwrap_err();
+    assert!(
+        empty.starts_with("vendor: expected Automation 360 license details"),
+        "{empty}"
+    );
+}

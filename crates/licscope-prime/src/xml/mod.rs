@@ -558,7 +558,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                 continue;
             }
             let text_mark = self.src.mark();
-            let text = self
+            let (text, end) = self
                 .text(input, field)
                 .map_err(|e| e.with_path(|| path(field)))?;
             if nil || text.is_empty() {
@@ -566,16 +566,18 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
             }
             record
                 .set(index, crate::model::Scalar::Text(text))
-                .map_err(|reason| {
-                    self.fail(text_mark, ErrorKind::InvalidValue, reason)
+                .map_err(|e| {
+                    let error = Error::new(e.kind(), e.reason());
+                    self.locator
+                        .place_over(text_mark, end, error)
                         .with_path(|| path(field))
                 })?;
         }
     }
 
     /// Reads the character data of a field up to its end tag: text, CDATA and references,
-    /// with comments and processing instructions dropped.
-    fn text(&mut self, input: Option<&'a str>, field: &str) -> Result<Cow<'a, str>, Error> {
+    /// with comments and processing instructions dropped; and where the end tag starts.
+    fn text(&mut self, input: Option<&'a str>, field: &str) -> Result<(Cow<'a, str>, Mark), Error> {
         let mut acc: Cow<'a, str> = Cow::Borrowed("");
         loop {
             let mark = self.src.mark();
@@ -587,7 +589,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                     let r = r.into_owned();
                     Cow::Owned(self.resolve(mark, &r)?.to_string())
                 }
-                Event::End(_) => return Ok(acc),
+                Event::End(_) => return Ok((acc, mark)),
                 Event::Comment(_) | Event::PI(_) => continue,
                 Event::Start(e) | Event::Empty(e) => {
                     let child = e.name().as_ref().to_owned();

@@ -63,12 +63,22 @@ impl<'a> Locator<'a> {
 
     /// Gives `error` the position of `mark`.
     pub(super) fn place(self, mark: Mark, error: Error) -> Error {
+        self.place_over(mark, mark, error)
+    }
+
+    /// Gives `error` the position of `start` and a span up to `end`.
+    pub(super) fn place_over(self, start: Mark, end: Mark, error: Error) -> Error {
         match self {
             Locator::Slice { text, bom } => {
-                let offset = usize::try_from(mark.offset).unwrap_or(usize::MAX);
-                error.at_offset(text.as_bytes(), offset).shifted(bom)
+                let offset = usize::try_from(start.offset).unwrap_or(usize::MAX);
+                error
+                    .at_offset(text.as_bytes(), offset)
+                    .until(end.offset)
+                    .shifted(bom)
             }
-            Locator::Stream => error.at_position(mark.offset, mark.line, mark.column),
+            Locator::Stream => error
+                .at_position(start.offset, start.line, start.column)
+                .until(end.offset),
         }
     }
 }

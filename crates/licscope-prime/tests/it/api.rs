@@ -265,3 +265,37 @@ fn a_streams_read_error_keeps_its_io_kind_and_source() {
     );
     assert_eq!(err.line(), Some(2));
 }
+
+/// A value its record refuses is spanned whole, in both formats and from a stream alike; other
+/// errors have an empty span at their position.
+#[test]
+fn a_refused_value_is_spanned_whole() {
+    let bom = "\u{feff}";
+    let xml = format!(
+        "{bom}<mgmtResponse>\n<licenseInfoDTO><name>A</name>\
+         <daysToExpire> 99999999999 <!-- c --></daysToExpire></licenseInfoDTO></mgmtResponse>"
+    );
+    let text = |e: &licscope_prime::Error, input: &str| {
+        let span = e.span().unwrap();
+        input[span.start as usize..span.end as usize].to_owned()
+    };
+    let err = decode_xml(xml.as_bytes()).unwrap_err();
+    assert_eq!(
+        err.path(),
+        Some("mgmtResponse.licenseInfoDTO[0].daysToExpire")
+    );
+    assert_eq!(text(&err, &xml), " 99999999999 <!-- c -->");
+    assert_eq!(crate::stream(xml.as_bytes()).unwrap_err(), err);
+
+    let json = format!(
+        "{bom}{{\"mgmtResponse\": {{\"licenseInfoDTO\": [\n{{\"deviceCountUsed\": \"ten\", \"name\": \"A\"}}]}}}}"
+    );
+    let err = decode_json(json.as_bytes()).unwrap_err();
+    assert_eq!(
+        err.path(),
+        Some("mgmtResponse.licenseInfoDTO[0].deviceCountUsed")
+    );
+    assert_eq!(text(&err, &json), "\"ten\"");
+    let err = decode_json(b"{\"mgmtResponse\": [}").unwrap_err();
+    assert_eq!(err.span(), err.offset().map(|o| o..o));
+}

@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 
 use licscope_prime::{
-    LicenseInfo, LicenseResponse, LicenseStatus, MgmtResponse, decode_json, decode_xml, to_json,
-    to_xml,
+    LicenseInfo, LicenseResponse, LicenseStatus, Limits, MgmtResponse, decode_json,
+    decode_json_record, decode_xml, to_json, to_xml,
 };
 use proptest::prelude::*;
 
@@ -286,6 +286,22 @@ proptest! {
                 prop_assert_eq!(a.offset(), b.offset().map(|o| o + 1), "{}", in_array);
             }
             _ => prop_assert!(false, "{:?} and {:?} differ for {}", from_array, from_alone, text),
+        }
+        // The record on its own, through `decode_json_record`: the same answer, with the
+        // envelope's part of the path and of the offset taken off.
+        let prefix = "{\"mgmtResponse\": {\"licenseInfoDTO\": ";
+        let on_its_own = decode_json_record::<LicenseInfo<'_>>(text.as_bytes(), &Limits::default());
+        match (&from_alone, &on_its_own) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, &vec![b.clone()]),
+            (Err(a), Err(b)) => {
+                prop_assert_eq!(a.kind(), b.kind());
+                let a_message = a.message();
+                let rest = a_message.strip_prefix("mgmtResponse.licenseInfoDTO").unwrap_or(&a_message);
+                let rest = rest.strip_prefix(": ").or_else(|| rest.strip_prefix('.')).unwrap_or(rest);
+                prop_assert_eq!(rest, b.message());
+                prop_assert_eq!(a.offset(), b.offset().map(|o| o + prefix.len() as u64), "{}", text);
+            }
+            _ => prop_assert!(false, "{:?} and {:?} differ for {}", from_alone, on_its_own, text),
         }
         if broken.is_none() {
             prop_assert_eq!(from_array, Ok(vec![record]));
