@@ -299,3 +299,21 @@ fn a_refused_value_is_spanned_whole() {
     let err = decode_json(b"{\"mgmtResponse\": [}").unwrap_err();
     assert_eq!(err.span(), err.offset().map(|o| o..o));
 }
+
+/// The two fuzz findings of `prime_json_record` (both in the harness, kept here as cases): a
+/// byte-order mark may open a record read alone, and a key named "" leaves no path.
+#[test]
+fn a_record_alone_takes_a_byte_order_mark_and_names_no_empty_key() {
+    use licscope_prime::decode_json_record;
+    let limits = Limits::default();
+    let record = decode_json_record::<LicenseInfo<'_>>(b"\xEF\xBB\xBF{\"name\": \"A\"}", &limits);
+    assert_eq!(
+        record.map(|r| r.name.map(|n| n.into_owned())),
+        Ok(Some("A".to_owned()))
+    );
+    let err = decode_json_record::<LicenseInfo<'_>>(br#"{"": 1, "": 2}"#, &limits).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.path(), err.offset()),
+        (ErrorKind::DuplicateField, None, Some(8))
+    );
+}
