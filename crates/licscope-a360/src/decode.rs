@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use licscope_syntax::plumbing::{
-    match_key, plain_integer, plain_string, plain_timestamp, skip_whitespace,
+    json_string, match_key, plain_integer, plain_string, plain_timestamp, scalar_end,
+    skip_whitespace,
 };
 use licscope_syntax::{
     Error, ErrorKind, JsonKind, JsonReader, Limits, parse_rfc3339, utf8_without_bom,
@@ -50,6 +51,10 @@ fn key_index(key: &str) -> Option<usize> {
 }
 
 const LICENSE_KEYS: u16 = 0b111_1111;
+/// The root keys of the other APIs' documents: the fast path leaves a document holding one to
+/// the general decoder, so that format detection, which tries the fast path first, never takes
+/// a Prime document for license details.
+const OTHER_APIS: [&str; 2] = ["mgmtResponse", "errorDocument"];
 const CODE: usize = 7;
 const MESSAGE: usize = 8;
 const DETAILS: usize = 9;
@@ -190,9 +195,10 @@ pub fn decode_plain(input: &[u8]) -> Option<LicenseDetails> {
 }
 
 /// The fast path for a license-details document as Control Rooms write it: one object of
-/// license keys, each once, with strings without escapes, an integer, a boolean or `null`, and
-/// valid values. Anything else (an unknown or error-body key, an escape, a timestamp
-/// [`parse_rfc3339`] refuses, a limit reached) returns `None`, and the general decoder reads the
+/// license keys, each once, with strings, an integer, a boolean or `null`, and valid values,
+/// and up to eight unknown keys (plain names, each once) with scalar values. Anything else (an
+/// error-body key or another API's root key, an escaped key, a nested unknown value, a
+/// timestamp [`parse_rfc3339`] refuses, a limit reached) returns `None`, and the general decoder reads the
 /// document and words any error; so the fast path only ever accepts what the general decoder
 /// accepts, with the same result.
 fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
@@ -204,9 +210,36 @@ fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
     }
     let mut details = LicenseDetails::default();
     let mut seen = 0u16;
+    // Unknown keys (newer Control Rooms add some), each once, with scalar values.
+    let mut unknown = [""; 8];
+    let mut unknown_count = 0;
     i = skip_whitespace(b, i + 1);
     loop {
-        let (index, after) = match_key(src, i, &KEYS[..7])?;
+        let Some((index, after)) = match_key(src, i, &KEYS[..7]) else {
+            let (key, after) = plain_string(src, i)?;
+            let other_api = key_index(key).is_some() || OTHER_APIS.contains(&key);
+            if other_api
+                || key.len() > max
+                || unknown_count == unknown.len()
+                || unknown[..unknown_count].contains(&key)
+            {
+                return None;
+            }
+            unknown[unknown_count] = key;
+            unknown_count += 1;
+            i = skip_whitespace(b, after);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = scalar_end(src, skip_whitespace(b, i + 1), max)?;
+            i = skip_whitespace(b, i);
+            match b.get(i)? {
+                b',' => i = skip_whitespace(b, i + 1),
+                b'}' => break,
+                _ => return None,
+            }
+            continue;
+        };
         if seen & (1 << index) != 0 {
             return None;
         }
@@ -241,12 +274,11 @@ fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
             *slot = Some(date);
             i = after;
         } else {
-            let (text, after) = plain_string(src, i)?;
-            (text.len() <= max).then_some(())?;
+            let (text, after) = json_string(src, i, max)?;
             match index {
-                0 => details.license_type = Some(LicenseType::from(text)),
-                5 => details.installed_control_room = Some(ControlRoomId::parse(text)),
-                _ => details.license_mode = Some(LicenseMode::from(text)),
+                0 => details.license_type = Some(LicenseType::from(&*text)),
+                5 => details.installed_control_room = Some(ControlRoomId::parse(&text)),
+                _ => details.license_mode = Some(LicenseMode::from(&*text)),
             }
             i = after;
         }
@@ -257,7 +289,8 @@ fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
             _ => return None,
         }
     }
-    (skip_whitespace(b, i + 1) == b.len()).then_some(details)
+    // A document of unknown keys alone is not license details.
+    (seen != 0 && skip_whitespace(b, i + 1) == b.len()).then_some(details)
 }
 
 /// Decodes a license-details document; the Control Room's error body is an error.

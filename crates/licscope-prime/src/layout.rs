@@ -1,14 +1,16 @@
 //! The fast paths of the decoders: one record in the layout Prime writes, read straight from
 //! the bytes.
 //!
-//! Prime writes every record the same way. In XML: whitespace, `<licenseInfoDTO>`, then each
-//! field as `<name>text</name>` with plain text, then `</licenseInfoDTO>`. In JSON: an object
-//! whose keys are the record's fields, each once, with numbers, strings without escapes or
-//! `null`. [`xml_record`] and [`json_record`] read exactly that and nothing else: any other
-//! construct (an attribute, a comment, CDATA, a reference, a carriage return or a character to
-//! check inside XML text, an escape, a fraction, a nested value, an unknown or repeated field, a
-//! value the record refuses, a limit reached) makes them return `None` without consuming
-//! anything, and the general decoder reads the record instead, with its full checks and error
+//! Prime writes every record the same way. In XML: whitespace, `<licenseInfoDTO>` (some
+//! versions and proxies add attributes such as `id`), then each field as `<name>text</name>`
+//! with text that may hold the five predefined entities and character references (`&amp;` in a
+//! feature name), then `</licenseInfoDTO>`. In JSON: an object whose keys are the record's
+//! fields, each once, with numbers, strings (escapes included) or `null`. [`xml_record`] and
+//! [`json_record`] read exactly that and nothing else: any other construct (an attribute outside
+//! the simple form `name="value"`, a comment, CDATA, an entity other than the five, a carriage
+//! return or a character to check inside XML text, a fraction, a nested value, an unknown or
+//! repeated field, a value the record refuses, a limit reached) makes them return `None` without
+//! consuming anything, and the general decoder reads the record instead, with its full checks and error
 //! messages. So a fast path never decides an error and never accepts what the general decoder
 //! would refuse: for every record it accepts, the general decoder builds the same record. The
 //! tests and fuzz targets hold them to that: an XML stream read through a 7-byte buffer (where
@@ -20,7 +22,7 @@
 use std::borrow::Cow;
 
 use licscope_syntax::plumbing::{
-    match_key, plain_integer, plain_string, skip_whitespace as skip_ws,
+    json_string, match_key, plain_integer, skip_whitespace as skip_ws,
 };
 
 use crate::model::{Record, Scalar};
@@ -66,7 +68,7 @@ fn tag(b: &[u8], i: usize, open: &[u8], name: &[u8]) -> Option<usize> {
 /// Reads one XML record from the start of `s` (whitespace first, then the record's start tag)
 /// and returns it with the number of bytes it took, or `None` when the record is not in the
 /// plain layout. `text` makes a field's value from its text: borrowing it from a document, or
-/// copying it out of a stream's buffer.
+/// copying it out of a stream's buffer; text holding references is built anew.
 #[inline]
 pub(crate) fn xml_record<'s, 'a, T: Record<'a>>(
     s: &'s str,
@@ -74,7 +76,17 @@ pub(crate) fn xml_record<'s, 'a, T: Record<'a>>(
     text: impl Fn(&'s str) -> Cow<'a, str>,
 ) -> Option<(T, usize)> {
     let b = s.as_bytes();
-    let mut i = tag(b, skip_ws(b, 0), b"<", T::NAME.as_bytes())?;
+    let start = skip_ws(b, 0);
+    let name_end = start + 1 + T::NAME.len();
+    let mut i = if b.get(start..name_end)?.strip_prefix(b"<")? == T::NAME.as_bytes() {
+        match b.get(name_end)? {
+            b'>' => name_end + 1,
+            b' ' | b'\t' | b'\n' | b'\r' => record_attributes(b, name_end, bounds)?,
+            _ => return None,
+        }
+    } else {
+        return None;
+    };
     let mut record = T::default();
     let mut seen = 0u64;
     loop {
@@ -108,10 +120,21 @@ pub(crate) fn xml_record<'s, 'a, T: Record<'a>>(
         seen |= bit;
         i += 1;
         let text_start = i;
+        // Text with references is built here from its first reference on.
+        let mut built: Option<String> = None;
+        let mut plain_from = i;
         loop {
             match TEXT_CLASS[usize::from(*b.get(i)?)] {
                 PLAIN => i += 1,
                 STOP => break,
+                _ if b[i] == b'&' => {
+                    let (c, after) = reference(b, i)?;
+                    let out = built.get_or_insert_with(String::new);
+                    out.push_str(s.get(plain_from..i)?);
+                    out.push(c);
+                    i = after;
+                    plain_from = i;
+                }
                 _ => return None,
             }
         }
@@ -120,11 +143,121 @@ pub(crate) fn xml_record<'s, 'a, T: Record<'a>>(
         }
         let text_end = i;
         i = tag(b, i, b"</", name.as_bytes())?;
-        if text_end > text_start {
+        let value = match built {
+            Some(mut out) => {
+                out.push_str(s.get(plain_from..text_end)?);
+                Cow::Owned(out)
+            }
             // Both ends sit next to ASCII markup, so they are character boundaries.
-            let value = text(s.get(text_start..text_end)?);
+            None if text_end > text_start => text(s.get(text_start..text_end)?),
+            None => continue,
+        };
+        if !value.is_empty() {
             record.set(index, Scalar::Text(value)).ok()?;
         }
+    }
+}
+
+/// Reads the attributes of a record's start tag from `i` (the whitespace after its name) to
+/// its `>`, and returns the offset after it; `None` for anything but `name="value"` pairs
+/// (either quote) with plain names, distinct, and values free of references, markup and
+/// characters to check, the whole within the text bound. The values are not used: the
+/// general decoder checks attributes the same way and reads none of a record's.
+#[inline(never)]
+fn record_attributes(b: &[u8], mut i: usize, bounds: Bounds) -> Option<usize> {
+    const MAX: usize = 8;
+    let start = i;
+    let mut names = [(0usize, 0usize); MAX];
+    let mut count = 0;
+    loop {
+        let after_ws = skip_ws(b, i);
+        match *b.get(after_ws)? {
+            b'>' if after_ws > start => return Some(after_ws + 1),
+            // Attributes are separated by whitespace.
+            _ if after_ws == i => return None,
+            _ => i = after_ws,
+        }
+        let name_start = i;
+        match b.get(i)? {
+            c if c.is_ascii_alphabetic() || *c == b'_' => i += 1,
+            _ => return None,
+        }
+        while let Some(c) = b.get(i) {
+            if !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':')) {
+                break;
+            }
+            i += 1;
+        }
+        let name = b.get(name_start..i)?;
+        if count == MAX
+            || names[..count]
+                .iter()
+                .any(|&(s, e)| b.get(s..e) == Some(name))
+        {
+            return None;
+        }
+        names[count] = (name_start, i);
+        count += 1;
+        if b.get(i) != Some(&b'=') {
+            return None;
+        }
+        let quote = *b.get(i + 1)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        i += 2;
+        loop {
+            match *b.get(i)? {
+                c if c == quote => break,
+                // References, markup and anything the text scan would check.
+                b'&' | b'<' => return None,
+                c if TEXT_CLASS[usize::from(c)] == GIVE_UP || c == b'\t' || c == b'\n' => {
+                    return None;
+                }
+                _ => i += 1,
+            }
+        }
+        i += 1;
+        if i - start > bounds.max_text {
+            return None;
+        }
+    }
+}
+
+/// Resolves the reference at `i` (`&`) when it is one of the five predefined entities or a
+/// character reference to a character XML allows, written plainly (`&#233;`, `&#xe9;`: no
+/// leading zeros, lower-case `x`); returns the character and the offset after the `;`.
+#[inline]
+fn reference(b: &[u8], i: usize) -> Option<(char, usize)> {
+    let rest = b.get(i + 1..)?;
+    let entity = |name: &[u8], c: char| {
+        (rest.get(..name.len()) == Some(name)).then_some((c, i + 1 + name.len()))
+    };
+    match *rest.first()? {
+        b'a' => entity(b"amp;", '&').or_else(|| entity(b"apos;", '\'')),
+        b'l' => entity(b"lt;", '<'),
+        b'g' => entity(b"gt;", '>'),
+        b'q' => entity(b"quot;", '"'),
+        b'#' => {
+            let (radix, digits_at) = if rest.get(1) == Some(&b'x') {
+                (16, 2)
+            } else {
+                (10, 1)
+            };
+            let digits = rest.get(digits_at..)?;
+            let len = digits.iter().position(|&c| c == b';')?;
+            let digits = &digits[..len];
+            if digits.is_empty() || digits.len() > 6 || digits[0] == b'0' {
+                return None;
+            }
+            let mut value = 0u32;
+            for &d in digits {
+                value = value * radix + char::from(d).to_digit(radix)?;
+            }
+            let c = char::from_u32(value).filter(|&c| crate::xml::is_xml_char(c))?;
+            Some((c, i + 1 + digits_at + len + 1))
+        }
+        _ => None,
     }
 }
 
@@ -160,12 +293,9 @@ pub(crate) fn json_record<'a, T: Record<'a>>(
         i = skip_ws(b, i + 1);
         match *b.get(i)? {
             b'"' => {
-                let (text, after) = plain_string(s, i)?;
-                if text.len() > bounds.max_text {
-                    return None;
-                }
+                let (text, after) = json_string(s, i, bounds.max_text)?;
                 if !text.is_empty() {
-                    record.set(index, Scalar::Text(Cow::Borrowed(text))).ok()?;
+                    record.set(index, Scalar::Text(text)).ok()?;
                 }
                 i = after;
             }
@@ -214,7 +344,25 @@ mod tests {
     #[test]
     fn gives_up_on_anything_outside_the_plain_layout() {
         for s in [
-            "<licenseInfoDTO><name>a&amp;b</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>a&unknown;b</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>a&amp b</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>&#0;</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>&#065;</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>&#X41;</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>&#xD800;</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>&#;</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>&#x;</name></licenseInfoDTO>",
+            "<licenseInfoDTO><name>&#1114111;</name></licenseInfoDTO>",
+            "<licenseInfoDTO id='1' id='2'></licenseInfoDTO>",
+            "<licenseInfoDTO id='1'x='2'></licenseInfoDTO>",
+            "<licenseInfoDTO id = '1'></licenseInfoDTO>",
+            "<licenseInfoDTO id=1></licenseInfoDTO>",
+            "<licenseInfoDTO id='a&amp;b'></licenseInfoDTO>",
+            "<licenseInfoDTO id='a<b'></licenseInfoDTO>",
+            "<licenseInfoDTO id='a\tb'></licenseInfoDTO>",
+            "<licenseInfoDTO id='1'/>",
+            "<licenseInfoDTO 1d='1'></licenseInfoDTO>",
+            "<licenseInfoDTO id='1></licenseInfoDTO>",
             "<licenseInfoDTO><name>a\rb</name></licenseInfoDTO>",
             "<licenseInfoDTO><name>a]]>b</name></licenseInfoDTO>",
             "<licenseInfoDTO><name>a\u{1}b</name></licenseInfoDTO>",
@@ -231,12 +379,26 @@ mod tests {
             "<licenseInfoDTO><name>x</name>",
             "<licenseInfoDTO><name>x",
             "<licenseInfoDTO/>",
-            "<licenseInfoDTO a='b'></licenseInfoDTO>",
             "</mgmtResponse>",
             "",
         ] {
             assert!(xml(s).is_none(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn reads_references_and_record_attributes() {
+        let s = "<licenseInfoDTO id=\"7\" displayName='Data \"DC\"'\n xmlns:a=\"u\" >\
+                 <name>Data Center &amp; Campus &lt;&#233;&#x10000;&gt;</name>\
+                 <status>LICENSED</status></licenseInfoDTO>";
+        let (r, used) = xml(s).unwrap_or_default();
+        assert_eq!(r.name.as_deref(), Some("Data Center & Campus <é\u{10000}>"));
+        assert_eq!(used, s.len());
+        let none = "<licenseInfoDTO\n><name>&amp;</name></licenseInfoDTO>";
+        assert_eq!(
+            xml(none).map(|(r, _)| r.name),
+            Some(Some(Cow::Borrowed("&")))
+        );
     }
 
     #[test]
@@ -262,12 +424,18 @@ mod tests {
         assert_eq!(r.status, None);
         assert_eq!(&s[used..], " ,");
         assert_eq!(json("{ }"), Some((LicenseInfo::default(), 3)));
+        let escaped =
+            r#"{"name":"Data Center\/Campus \u00e9\ud83d\ude00\"\\","status":"LICENSED"}"#;
+        let (r, used) = json(escaped).unwrap_or_default();
+        assert_eq!(r.name.as_deref(), Some("Data Center/Campus é😀\"\\"));
+        assert_eq!(used, escaped.len());
     }
 
     #[test]
     fn json_gives_up_on_anything_outside_the_plain_layout() {
         for s in [
-            r#"{"name":"a\u0041"}"#,
+            r#"{"name":"a\u0041\uD800"}"#,
+            r#"{"name":"a\x"}"#,
             "{\"name\":\"a\u{1}\"}",
             r#"{"daysToExpire":1.0}"#,
             r#"{"daysToExpire":1e3}"#,

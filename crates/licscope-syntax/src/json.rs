@@ -594,6 +594,11 @@ impl<'a> JsonReader<'a> {
     /// Decodes the escape sequence at the current position (a backslash).
     fn escape(&mut self) -> Result<char, Error> {
         let at = self.pos;
+        if let Some((c, after)) = escape_at(self.src.as_bytes(), at) {
+            self.pos = after;
+            return Ok(c);
+        }
+        // What follows words the error.
         self.pos += 1;
         let c = match self.byte() {
             Some(b'"') => '"',
@@ -735,6 +740,126 @@ pub fn plain_string(src: &str, quote: usize) -> Option<(&str, usize)> {
     }
     // Both ends sit next to ASCII quotes, so they are character boundaries.
     Some((src.get(start..i)?, i + 1))
+}
+
+/// Reads a string whose opening quote is at `quote`, escapes included: returns its contents
+/// (borrowed when it holds no escape), the offset after its closing quote, and `None` for a
+/// string that [`JsonReader`] would refuse (a control character, an invalid escape, a lone
+/// surrogate, no closing quote) or that is longer than `max_raw` bytes between its quotes (the
+/// reader's string limit counts those bytes, escapes as written). For fast paths.
+#[inline]
+pub fn json_string(src: &str, quote: usize, max_raw: usize) -> Option<(Cow<'_, str>, usize)> {
+    if let Some((plain, end)) = plain_string(src, quote) {
+        return (plain.len() <= max_raw).then_some((Cow::Borrowed(plain), end));
+    }
+    let bytes = src.as_bytes();
+    if bytes.get(quote) != Some(&b'"') {
+        return None;
+    }
+    let mut i = quote + 1;
+    let mut out = String::new();
+    loop {
+        let run = i;
+        while i < bytes.len() && !STRING_STOP[usize::from(bytes[i])] {
+            i += 1;
+        }
+        out.push_str(src.get(run..i)?);
+        if i - quote - 1 > max_raw {
+            return None;
+        }
+        match *bytes.get(i)? {
+            b'"' => return Some((Cow::Owned(out), i + 1)),
+            b'\\' => {
+                let (c, after) = escape_at(bytes, i)?;
+                out.push(c);
+                i = after;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes the escape at `at` (a backslash): the character and the offset after the escape, or
+/// `None` for an escape JSON does not allow or a lone surrogate.
+#[inline]
+fn escape_at(bytes: &[u8], at: usize) -> Option<(char, usize)> {
+    let simple = match *bytes.get(at + 1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let hex4 = |i: usize| -> Option<u32> {
+                let digits = bytes.get(i..i + 4)?;
+                digits
+                    .iter()
+                    .try_fold(0u32, |v, &d| Some(v * 16 + char::from(d).to_digit(16)?))
+            };
+            let first = hex4(at + 2)?;
+            return match first {
+                0xD800..=0xDBFF => {
+                    if bytes.get(at + 6..at + 8) != Some(b"\\u") {
+                        return None;
+                    }
+                    let second = hex4(at + 8)?;
+                    if !(0xDC00..=0xDFFF).contains(&second) {
+                        return None;
+                    }
+                    let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                    Some((char::from_u32(c)?, at + 12))
+                }
+                _ => Some((char::from_u32(first)?, at + 6)),
+            };
+        }
+        _ => return None,
+    };
+    Some((simple, at + 2))
+}
+
+/// The offset after the JSON scalar at `at`: a string (escapes included, at most `max_raw`
+/// bytes between its quotes), a number as JSON writes it (at most `max_raw` bytes), `true`,
+/// `false` or `null`; `None` for anything else (an object, an array, a malformed or longer
+/// value), which [`JsonReader`]'s own methods handle. For fast paths that skip unknown keys.
+#[inline]
+pub fn scalar_end(src: &str, at: usize, max_raw: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    match *b.get(at)? {
+        b'"' => json_string(src, at, max_raw).map(|(_, end)| end),
+        b't' => (b.get(at..at + 4) == Some(b"true")).then_some(at + 4),
+        b'f' => (b.get(at..at + 5) == Some(b"false")).then_some(at + 5),
+        b'n' => (b.get(at..at + 4) == Some(b"null")).then_some(at + 4),
+        b'-' | b'0'..=b'9' => {
+            let digits = |mut i: usize| {
+                let first = i;
+                while let Some(b'0'..=b'9') = b.get(i) {
+                    i += 1;
+                }
+                (i > first).then_some(i)
+            };
+            let mut i = at + usize::from(b[at] == b'-');
+            i = match b.get(i)? {
+                b'0' => i + 1,
+                b'1'..=b'9' => digits(i)?,
+                _ => return None,
+            };
+            if b.get(i) == Some(&b'.') {
+                i = digits(i + 1)?;
+            }
+            if let Some(b'e' | b'E') = b.get(i) {
+                i += 1;
+                if let Some(b'+' | b'-') = b.get(i) {
+                    i += 1;
+                }
+                i = digits(i)?;
+            }
+            (i - at <= max_raw).then_some(i)
+        }
+        _ => None,
+    }
 }
 
 /// Matches the string whose opening quote is at `quote` against `keys` (plain names, without

@@ -78,7 +78,9 @@ pub use rfc3339::{format_rfc3339, parse_rfc3339};
 /// nothing outside the licscope crates should use it.
 #[doc(hidden)]
 pub mod plumbing {
-    pub use crate::json::{match_key, plain_integer, plain_string, skip_whitespace};
+    pub use crate::json::{
+        json_string, match_key, plain_integer, plain_string, scalar_end, skip_whitespace,
+    };
     pub use crate::rfc3339::{plain_timestamp, serde_rfc3339};
 }
 

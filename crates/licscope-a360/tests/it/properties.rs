@@ -348,3 +348,21 @@ fn an_impossible_date_is_spanned_whole() {
         "\"2021-02-30T00:00:00Z\""
     );
 }
+
+/// Newer Control Rooms add keys: a document with unknown scalar keys stays on the fast path.
+#[test]
+fn unknown_scalar_keys_stay_on_the_fast_path() {
+    let path = licscope_fixtures::root().join("a360/valid/fast-path-five-unknown-scalar-keys.json");
+    let bytes = std::fs::read(path).unwrap();
+    assert!(licscope_a360::decode_plain(&bytes).is_some());
+    assert_eq!(licscope_a360::decode_plain(&bytes), decode(&bytes).ok());
+    // A nested unknown value and another API's root key are left to the general decoder.
+    assert_eq!(
+        licscope_a360::decode_plain(br#"{"type": "TRIAL", "x": [1]}"#),
+        None
+    );
+    assert_eq!(
+        licscope_a360::decode_plain(br#"{"type": "TRIAL", "mgmtResponse": 1}"#),
+        None
+    );
+}

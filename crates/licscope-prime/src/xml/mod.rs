@@ -23,9 +23,9 @@ mod source;
 mod wellformed;
 
 use source::{EventTooLong, Locator, Mark, SliceSource, Source, StreamSource};
+pub(crate) use wellformed::is_xml_char;
 use wellformed::{
-    check_attributes, check_chars, check_pseudo_attributes, is_utf8_name, is_xml_char,
-    is_xml_whitespace,
+    check_attributes, check_chars, check_pseudo_attributes, is_utf8_name, is_xml_whitespace,
 };
 
 /// Decodes a whole XML document held in memory.

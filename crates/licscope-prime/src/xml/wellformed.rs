@@ -90,7 +90,7 @@ pub(super) fn is_xml_whitespace(s: &str) -> bool {
 }
 
 /// `Char` of the XML 1.0 grammar: what a character reference may name.
-pub(super) fn is_xml_char(c: char) -> bool {
+pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
