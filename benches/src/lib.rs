@@ -76,11 +76,84 @@ fn feature(rng: &mut Rng, i: usize) -> Feature {
 
 /// A Prime license-info XML document with `records` records, as Prime writes it.
 pub fn prime_xml(records: usize) -> String {
-    let mut out = String::with_capacity(records * 230 + 300);
+    prime_xml_variant(Variant::Seed, records)
+}
+
+/// The layouts of the same Prime data that the benchmarks measure: the seed's, and what real
+/// servers and proxies send besides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// The seed's layout, every value plain.
+    Seed,
+    /// The mixed payload: names cycle through six values, two of which hold an entity in XML
+    /// (`Data Center &amp; Campus`, `Wireless &lt;WLC&gt;`) and one `\/` in JSON.
+    Mixed,
+    /// Every name holds references (XML: `&amp;`, `&#233;`) or escapes (JSON: `\/`, `\u00e9`).
+    EscapesEverywhere,
+    /// XML: `id` and `displayName` attributes on every record.
+    RecordAttributes,
+    /// JSON: the counts sent as strings (`"daysToExpire": "42"`), as some Prime versions do.
+    NumbersAsStrings,
+}
+
+impl Variant {
+    /// The variants that apply to XML.
+    pub const XML: [Variant; 4] = [
+        Variant::Seed,
+        Variant::Mixed,
+        Variant::EscapesEverywhere,
+        Variant::RecordAttributes,
+    ];
+    /// The variants that apply to JSON.
+    pub const JSON: [Variant; 4] = [
+        Variant::Seed,
+        Variant::Mixed,
+        Variant::EscapesEverywhere,
+        Variant::NumbersAsStrings,
+    ];
+
+    /// A short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Seed => "seed layout",
+            Variant::Mixed => "mixed",
+            Variant::EscapesEverywhere => "escapes in every name",
+            Variant::RecordAttributes => "record attributes",
+            Variant::NumbersAsStrings => "numbers as strings",
+        }
+    }
+
+    /// Record `i`'s name as XML text and as JSON string content (the same decoded text).
+    fn name_of(self, base: &str, i: usize) -> (String, String) {
+        const MIXED: [(&str, &str); 6] = [
+            ("Assurance", "Assurance"),
+            ("Data Center &amp; Campus", "Data Center & Campus"),
+            ("Lifecycle", "Lifecycle"),
+            ("Wireless &lt;WLC&gt;", "Wireless <WLC>"),
+            ("Network Analysis Module", "Network Analysis Module"),
+            ("Routers/Switches", "Routers\\/Switches"),
+        ];
+        match self {
+            Variant::Mixed => {
+                let (xml, json) = MIXED[i % MIXED.len()];
+                (format!("{xml} {i}"), format!("{json} {i}"))
+            }
+            Variant::EscapesEverywhere => (
+                format!("R&#233;seau &amp; {base}/x"),
+                format!("R\\u00e9seau & {base}\\/x"),
+            ),
+            _ => (base.to_owned(), base.to_owned()),
+        }
+    }
+}
+
+/// A Prime license-info XML document with `records` records in the layout of `variant`.
+pub fn prime_xml_variant(variant: Variant, records: usize) -> String {
+    let mut out = String::with_capacity(records * 250 + 300);
     out.push_str(PRIME_XML_HEAD);
     let mut rng = Rng::new(7);
     for i in 0..records {
-        write_record(&mut rng, i, &mut out);
+        write_record_as(&mut rng, i, variant, &mut out);
     }
     out.push_str(PRIME_XML_TAIL);
     out
@@ -121,19 +194,34 @@ const PRIME_XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalon
 const PRIME_XML_TAIL: &str = "</mgmtResponse>\n";
 
 fn write_record(rng: &mut Rng, i: usize, out: &mut String) {
+    write_record_as(rng, i, Variant::Seed, out);
+}
+
+fn write_record_as(rng: &mut Rng, i: usize, variant: Variant, out: &mut String) {
     let f = feature(rng, i);
+    let (name, _) = variant.name_of(&f.name, i);
+    let attributes = if variant == Variant::RecordAttributes {
+        format!(" id=\"{i}\" displayName=\"License {i}\"")
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
-        "  <licenseInfoDTO>\n    <daysToExpire>{}</daysToExpire>\n    \
+        "  <licenseInfoDTO{attributes}>\n    <daysToExpire>{}</daysToExpire>\n    \
          <deviceCountRemaining>{}</deviceCountRemaining>\n    \
-         <deviceCountUsed>{}</deviceCountUsed>\n    <name>{}</name>\n    \
+         <deviceCountUsed>{}</deviceCountUsed>\n    <name>{name}</name>\n    \
          <status>{}</status>\n  </licenseInfoDTO>\n",
-        f.days, f.remaining, f.used, f.name, f.status
+        f.days, f.remaining, f.used, f.status
     );
 }
 
 /// The JSON twin of [`prime_xml`]: the same records in Prime's JSON rendering.
 pub fn prime_json(records: usize) -> String {
+    prime_json_variant(Variant::Seed, records)
+}
+
+/// The JSON twin of [`prime_xml_variant`] (a variant for XML alone gives the seed layout).
+pub fn prime_json_variant(variant: Variant, records: usize) -> String {
     let mut out = String::with_capacity(records * 160 + 300);
     out.push_str(
         "{\n  \"mgmtResponse\" : {\n    \"@requestUrl\" : \"https://prime.example.com/webacs/api/v3/op/info/license\",\n    \
@@ -143,15 +231,20 @@ pub fn prime_json(records: usize) -> String {
     let mut rng = Rng::new(7);
     for i in 0..records {
         let f = feature(&mut rng, i);
+        let (_, name) = variant.name_of(&f.name, i);
+        let q = if variant == Variant::NumbersAsStrings {
+            "\""
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            "{} {{\n      \"daysToExpire\" : {},\n      \"deviceCountRemaining\" : {},\n      \
-             \"deviceCountUsed\" : {},\n      \"name\" : \"{}\",\n      \"status\" : \"{}\"\n    }}",
+            "{} {{\n      \"daysToExpire\" : {q}{}{q},\n      \"deviceCountRemaining\" : {q}{}{q},\n      \
+             \"deviceCountUsed\" : {q}{}{q},\n      \"name\" : \"{name}\",\n      \"status\" : \"{}\"\n    }}",
             if i == 0 { "" } else { "," },
             f.days,
             f.remaining,
             f.used,
-            f.name,
             f.status
         );
     }
@@ -181,6 +274,28 @@ pub fn a360_document(seed: u64) -> String {
         },
         if cloud { "CloudLicense" } else { "FileLicense" },
     )
+}
+
+/// [`a360_document`] with `unknown` more keys (at most 5) with scalar values, spread among the
+/// known ones, as newer Control Room releases add them.
+pub fn a360_document_with_unknown_keys(seed: u64, unknown: usize) -> String {
+    const EXTRA: [&str; 5] = [
+        "\"xMaxBotRunners\": 25",
+        "\"xEdition\": \"Enterprise\"",
+        "\"xTrial\": false",
+        "\"xRenewalDate\": null",
+        "\"xRatio\": 0.75",
+    ];
+    let doc = a360_document(seed);
+    let mut lines: Vec<String> = doc.lines().map(str::to_owned).collect();
+    for (k, extra) in EXTRA.iter().take(unknown).enumerate() {
+        // After the first, third... known key: `{`, then key lines ending with `,`.
+        let at = 1 + 2 * k;
+        lines.insert(at + 1, format!("    {extra},"));
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
 }
 
 /// Writes a Prime XML document of about `bytes` bytes to `out`, one record at a time, without
@@ -234,6 +349,50 @@ mod tests {
         assert_eq!(plain.as_ref().map(|r| r.records.len()), Ok(n));
         assert_eq!(licscope_prime::decode_xml(xml.as_bytes()), plain);
         assert_eq!(licscope_prime::decode_json(json.as_bytes()), plain);
+    }
+
+    #[test]
+    fn every_variant_holds_the_same_data_in_both_formats() {
+        let n = 30;
+        for variant in [
+            Variant::Seed,
+            Variant::Mixed,
+            Variant::EscapesEverywhere,
+            Variant::RecordAttributes,
+            Variant::NumbersAsStrings,
+        ] {
+            let (xml, json) = (
+                prime_xml_variant(variant, n),
+                prime_json_variant(variant, n),
+            );
+            let xml = licscope_prime::decode_xml(xml.as_bytes());
+            let json = licscope_prime::decode_json(json.as_bytes());
+            assert_eq!(xml.as_ref().map(|r| r.records.len()), Ok(n), "{variant:?}");
+            assert_eq!(xml, json, "{variant:?}");
+        }
+        let mixed = prime_xml_variant(Variant::Mixed, 12);
+        assert_eq!(
+            mixed.matches("&amp;").count() + mixed.matches("&lt;").count(),
+            4
+        );
+        let mixed = prime_json_variant(Variant::Mixed, 12);
+        assert_eq!(mixed.matches("\\/").count(), 2);
+        let one = prime_xml_variant(Variant::EscapesEverywhere, 1);
+        let names = licscope_prime::decode_xml(one.as_bytes());
+        let name = names.map(|r| r.records[0].name.as_deref().map(str::to_owned));
+        assert_eq!(name, Ok(Some("Réseau & Assurance 0/x".to_owned())));
+    }
+
+    #[test]
+    fn a360_documents_with_unknown_keys_decode_alike() {
+        for unknown in [0, 1, 5] {
+            let doc = a360_document_with_unknown_keys(3, unknown);
+            assert_eq!(doc.matches("\"x").count(), unknown, "{doc}");
+            assert_eq!(
+                licscope_a360::decode(doc.as_bytes()),
+                licscope_a360::decode(a360_document(3).as_bytes())
+            );
+        }
     }
 
     #[test]

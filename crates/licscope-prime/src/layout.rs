@@ -58,6 +58,23 @@ static TEXT_CLASS: [u8; 256] = {
     table
 };
 
+/// The bytes that end a plain attribute value's scan: either quote (the caller checks which),
+/// and what the value may not hold: `&`, `<`, tab and line ends, and the bytes the text scan
+/// gives up on.
+static ATTRIBUTE_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = TEXT_CLASS[i] != PLAIN;
+        i += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table[b'\t' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
+
 /// `<name>` at `i`: returns the offset after it.
 #[inline(always)]
 fn tag(b: &[u8], i: usize, open: &[u8], name: &[u8]) -> Option<usize> {
@@ -159,20 +176,42 @@ pub(crate) fn xml_record<'s, 'a, T: Record<'a>>(
 }
 
 /// Reads the attributes of a record's start tag from `i` (the whitespace after its name) to
-/// its `>`, and returns the offset after it; `None` for anything but `name="value"` pairs
-/// (either quote) with plain names, distinct, and values free of references, markup and
-/// characters to check, the whole within the text bound. The values are not used: the
-/// general decoder checks attributes the same way and reads none of a record's.
+/// its `>`, and returns the offset after it; `None` unless they are [`plain_attributes`]. The
+/// values are not used: the general decoder checks attributes the same way and reads none of a
+/// record's.
 #[inline(never)]
-fn record_attributes(b: &[u8], mut i: usize, bounds: Bounds) -> Option<usize> {
-    const MAX: usize = 8;
-    let start = i;
-    let mut names = [(0usize, 0usize); MAX];
+fn record_attributes(b: &[u8], i: usize, bounds: Bounds) -> Option<usize> {
+    let (_, _, end) = plain_attributes(b, i, bounds.max_text)?;
+    (b.get(end) == Some(&b'>')).then_some(end + 1)
+}
+
+/// The attributes [`plain_attributes`] reads at most.
+pub(crate) const MAX_PLAIN_ATTRIBUTES: usize = 8;
+
+/// Reads attributes from `i` (whitespace before the first) up to the first `>`, `/` or the end
+/// of `b`, and returns them as (name, value) byte ranges, their number, and where they stop;
+/// `None` for anything but `name="value"` pairs (either quote, no whitespace around `=`),
+/// separated by whitespace, with plain names (ASCII letters, digits, `_-.:`), distinct, at most
+/// [`MAX_PLAIN_ATTRIBUTES`], and values free of references, markup, tabs and line ends (which
+/// normalization would change) and characters to check, each at most `max_value` bytes. Such
+/// attributes are what quick-xml's checked reading and normalization leave as they are.
+#[inline]
+#[allow(clippy::type_complexity)]
+pub(crate) fn plain_attributes(
+    b: &[u8],
+    mut i: usize,
+    max_value: usize,
+) -> Option<(
+    [((usize, usize), (usize, usize)); MAX_PLAIN_ATTRIBUTES],
+    usize,
+    usize,
+)> {
+    let mut found = [((0usize, 0usize), (0usize, 0usize)); MAX_PLAIN_ATTRIBUTES];
     let mut count = 0;
     loop {
         let after_ws = skip_ws(b, i);
-        match *b.get(after_ws)? {
-            b'>' if after_ws > start => return Some(after_ws + 1),
+        match b.get(after_ws) {
+            None | Some(b'>' | b'/') => return Some((found, count, after_ws)),
             // Attributes are separated by whitespace.
             _ if after_ws == i => return None,
             _ => i = after_ws,
@@ -189,38 +228,36 @@ fn record_attributes(b: &[u8], mut i: usize, bounds: Bounds) -> Option<usize> {
             i += 1;
         }
         let name = b.get(name_start..i)?;
-        if count == MAX
-            || names[..count]
-                .iter()
-                .any(|&(s, e)| b.get(s..e) == Some(name))
-        {
-            return None;
-        }
-        names[count] = (name_start, i);
-        count += 1;
-        if b.get(i) != Some(&b'=') {
+        let duplicate = found[..count]
+            .iter()
+            .any(|&((s, e), _)| b.get(s..e) == Some(name));
+        if count == MAX_PLAIN_ATTRIBUTES || duplicate || b.get(i) != Some(&b'=') {
             return None;
         }
         let quote = *b.get(i + 1)?;
         if quote != b'"' && quote != b'\'' {
             return None;
         }
+        let name_end = i;
         i += 2;
+        let value_start = i;
         loop {
+            while i < b.len() && !ATTRIBUTE_STOP[usize::from(b[i])] {
+                i += 1;
+            }
             match *b.get(i)? {
                 c if c == quote => break,
-                // References, markup and anything the text scan would check.
-                b'&' | b'<' => return None,
-                c if TEXT_CLASS[usize::from(c)] == GIVE_UP || c == b'\t' || c == b'\n' => {
-                    return None;
-                }
-                _ => i += 1,
+                // The other quote is text.
+                b'"' | b'\'' => i += 1,
+                _ => return None,
             }
         }
-        i += 1;
-        if i - start > bounds.max_text {
+        if i - value_start > max_value {
             return None;
         }
+        found[count] = ((name_start, name_end), (value_start, i));
+        count += 1;
+        i += 1;
     }
 }
 

@@ -749,30 +749,43 @@ pub fn plain_string(src: &str, quote: usize) -> Option<(&str, usize)> {
 /// reader's string limit counts those bytes, escapes as written). For fast paths.
 #[inline]
 pub fn json_string(src: &str, quote: usize, max_raw: usize) -> Option<(Cow<'_, str>, usize)> {
-    if let Some((plain, end)) = plain_string(src, quote) {
-        return (plain.len() <= max_raw).then_some((Cow::Borrowed(plain), end));
-    }
     let bytes = src.as_bytes();
     if bytes.get(quote) != Some(&b'"') {
         return None;
     }
-    let mut i = quote + 1;
-    let mut out = String::new();
+    let start = quote + 1;
+    // One scan: plain runs are skipped eight bytes at a time; the text is built only from the
+    // first escape on.
+    let mut out: Option<String> = None;
+    let mut run = start;
+    let mut i = start;
     loop {
-        let run = i;
+        i = skip_plain(bytes, i);
         while i < bytes.len() && !STRING_STOP[usize::from(bytes[i])] {
             i += 1;
         }
-        out.push_str(src.get(run..i)?);
-        if i - quote - 1 > max_raw {
+        if i - start > max_raw {
             return None;
         }
         match *bytes.get(i)? {
-            b'"' => return Some((Cow::Owned(out), i + 1)),
+            b'"' => {
+                // Both ends sit next to ASCII quotes or escapes: character boundaries.
+                let text = match out {
+                    None => Cow::Borrowed(src.get(start..i)?),
+                    Some(mut out) => {
+                        out.push_str(src.get(run..i)?);
+                        Cow::Owned(out)
+                    }
+                };
+                return Some((text, i + 1));
+            }
             b'\\' => {
                 let (c, after) = escape_at(bytes, i)?;
+                let out = out.get_or_insert_with(|| String::with_capacity(i - start + 32));
+                out.push_str(src.get(run..i)?);
                 out.push(c);
                 i = after;
+                run = i;
             }
             _ => return None,
         }
@@ -1071,5 +1084,69 @@ mod tests {
         assert_eq!(plain_string(src, 14), None);
         assert_eq!(plain_string(src, 21), None);
         assert_eq!(plain_string(src, 0), None);
+    }
+
+    proptest::proptest! {
+        /// The fast paths' string and scalar readers agree with the reader on whatever they
+        /// take (strings with escapes, numbers, literals, one byte changed), take every string
+        /// the reader takes within the bound, and never take what the reader refuses.
+        #[test]
+        fn fast_path_scalars_answer_as_the_reader(
+            text in "[a-z\\\\/\"\u{e9}\u{1F600}\t]{0,12}",
+            escape_all in proptest::bool::ANY,
+            number in "-?(0|[1-9][0-9]{0,5})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
+            change in proptest::option::of((0usize..24, proptest::num::u8::ANY)),
+            max in 0usize..24,
+        ) {
+            let mut quoted = String::from("\"");
+            for c in text.chars() {
+                match c {
+                    '"' => quoted.push_str("\\\""),
+                    '\\' => quoted.push_str("\\\\"),
+                    '\t' => quoted.push_str("\\t"),
+                    '/' => quoted.push_str("\\/"),
+                    '\u{1F600}' => quoted.push_str("\\ud83d\\ude00"),
+                    c if escape_all => quoted.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => quoted.push(c),
+                }
+            }
+            quoted.push('"');
+            for value in [quoted, number, "true".to_owned(), "null".to_owned()] {
+                let mut bytes = format!("[{value} ]").into_bytes();
+                // A byte of the value (or the one after it) changed, not the array around it.
+                if let Some((at, byte)) = change {
+                    bytes[1 + at % (value.len() + 1)] = byte;
+                }
+                let Ok(src) = std::str::from_utf8(&bytes) else { continue };
+                let limits = Limits::default().with_max_string_bytes(max);
+                let by_reader = JsonReader::new(src.as_bytes(), &limits).and_then(|mut r| {
+                    r.begin_array()?;
+                    r.next_element(&mut true)?;
+                    let kind = r.peek_kind()?;
+                    let text = if kind == JsonKind::String { Some(r.string()?) } else { None };
+                    if kind != JsonKind::String {
+                        r.skip_value()?;
+                    }
+                    Ok((text, r.position()))
+                });
+                let at = skip_whitespace(src.as_bytes(), 1);
+                if let Some(end) = scalar_end(src, at, max) {
+                    let reader = by_reader.as_ref().map(|(_, end)| *end);
+                    proptest::prop_assert_eq!(reader, Ok(end), "{}", src);
+                }
+                if src.as_bytes().get(at) == Some(&b'"') {
+                    let fast = json_string(src, at, max);
+                    match (&fast, &by_reader) {
+                        (Some((t, end)), Ok((Some(r), r_end))) => {
+                            proptest::prop_assert_eq!(t, r);
+                            proptest::prop_assert_eq!(end, r_end);
+                        }
+                        (Some(_), _) => proptest::prop_assert!(false, "{} taken: {:?} / {:?}", src, fast, by_reader),
+                        (None, Ok((Some(_), _))) => proptest::prop_assert!(false, "{} left: {:?}", src, by_reader),
+                        (None, _) => {}
+                    }
+                }
+            }
+        }
     }
 }

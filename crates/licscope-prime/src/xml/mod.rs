@@ -26,6 +26,7 @@ use source::{EventTooLong, Locator, Mark, SliceSource, Source, StreamSource};
 pub(crate) use wellformed::is_xml_char;
 use wellformed::{
     check_attributes, check_chars, check_pseudo_attributes, is_utf8_name, is_xml_whitespace,
+    plain_declaration,
 };
 
 /// Decodes a whole XML document held in memory.
@@ -263,6 +264,17 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                             "the XML declaration must come first in the document",
                         ));
                     }
+                    // The form documents are written in, read at once; anything else goes
+                    // through the checks below, which word the errors.
+                    if let Some(encoding) = plain_declaration(&decl) {
+                        if let Some(name) = encoding.filter(|e| !is_utf8_name(e)) {
+                            let name = name.to_owned();
+                            return Err(self.foreign_encoding(mark, &name));
+                        }
+                        first = false;
+                        blank = false;
+                        continue;
+                    }
                     // quick-xml reads the pseudo-attributes lazily and checks no characters.
                     let version = decl.version().map(|v| v.into_owned());
                     let valid_version = version.as_ref().is_ok_and(|v| {
@@ -287,15 +299,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                     }
                     let encoding = decl.encoding().and_then(Result::ok).map(|e| e.into_owned());
                     if let Some(name) = encoding.filter(|e| !is_utf8_name(e)) {
-                        return Err(self.fail(
-                            mark,
-                            ErrorKind::Encoding,
-                            format!(
-                                "the XML declaration names encoding {name:?}; licscope reads \
-                                 UTF-8 only: convert the document (for example `iconv -f \
-                                 {name} -t UTF-8`)"
-                            ),
-                        ));
+                        return Err(self.foreign_encoding(mark, &name));
                     }
                     first = false;
                     blank = false;
@@ -361,6 +365,79 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
         }
     }
 
+    /// Reads the envelope's attributes when they are plain (see [`crate::layout::plain_attributes`]:
+    /// what quick-xml's checks and normalization leave unchanged), without quick-xml's attribute
+    /// iterator; `false` leaves them to [`root_attributes`](Self::root_attributes).
+    fn plain_root_attributes<T>(
+        &self,
+        start: &BytesStart<'_>,
+        envelope: &mut MgmtResponse<T>,
+    ) -> bool {
+        let raw = start.attributes_raw();
+        let limit = self.limits.max_string_bytes();
+        let Some((found, count, end)) = crate::layout::plain_attributes(raw.as_bytes(), 0, limit)
+        else {
+            return false;
+        };
+        if end != raw.len() {
+            return false;
+        }
+        for &((name_start, name_end), (value_start, value_end)) in &found[..count] {
+            let slot = match &raw[name_start..name_end] {
+                "responseType" => &mut envelope.response_type,
+                "requestUrl" => &mut envelope.request_url,
+                "rootUrl" => &mut envelope.root_url,
+                _ => continue,
+            };
+            *slot = Some(raw[value_start..value_end].to_owned());
+        }
+        true
+    }
+
+    /// Reads and checks the envelope's attributes through quick-xml, wording any error.
+    fn root_attributes<T>(
+        &self,
+        mark: Mark,
+        start: &BytesStart<'_>,
+        envelope: &mut MgmtResponse<T>,
+    ) -> Result<(), Error> {
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| {
+                self.fail(mark, ErrorKind::Syntax, format!("malformed attribute: {e}"))
+                    .with_path(|| "mgmtResponse".to_owned())
+            })?;
+            // Every attribute is checked, read or not.
+            let path = || format!("mgmtResponse.@{}", attr.key.as_ref());
+            let limit = self.limits.max_string_bytes();
+            if attr.value.len() > limit {
+                return Err(self
+                    .fail(
+                        mark,
+                        ErrorKind::LimitExceeded,
+                        format!(
+                            "the value of attribute {} is longer than the limit of {limit} \
+                                 bytes",
+                            attr.key.as_ref()
+                        ),
+                    )
+                    .with_path(path));
+            }
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| format!("malformed value of attribute {}: {e}", attr.key.as_ref()))
+                .and_then(|v| check_chars(&v).map(|()| v))
+                .map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason).with_path(path))?;
+            let slot = match attr.key.as_ref() {
+                "responseType" => &mut envelope.response_type,
+                "requestUrl" => &mut envelope.request_url,
+                "rootUrl" => &mut envelope.root_url,
+                _ => continue,
+            };
+            *slot = Some(value.into_owned());
+        }
+        Ok(())
+    }
+
     fn root<T: Record<'a>>(
         &mut self,
         mark: Mark,
@@ -371,39 +448,8 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
         let name = name.as_ref();
         if name == "mgmtResponse" {
             let mut envelope = MgmtResponse::new(Vec::new());
-            for attr in start.attributes() {
-                let attr = attr.map_err(|e| {
-                    self.fail(mark, ErrorKind::Syntax, format!("malformed attribute: {e}"))
-                        .with_path(|| "mgmtResponse".to_owned())
-                })?;
-                // Every attribute is checked, read or not.
-                let path = || format!("mgmtResponse.@{}", attr.key.as_ref());
-                let limit = self.limits.max_string_bytes();
-                if attr.value.len() > limit {
-                    return Err(self
-                        .fail(
-                            mark,
-                            ErrorKind::LimitExceeded,
-                            format!(
-                                "the value of attribute {} is longer than the limit of {limit} \
-                                 bytes",
-                                attr.key.as_ref()
-                            ),
-                        )
-                        .with_path(path));
-                }
-                let value = attr
-                    .normalized_value(XmlVersion::Implicit1_0)
-                    .map_err(|e| format!("malformed value of attribute {}: {e}", attr.key.as_ref()))
-                    .and_then(|v| check_chars(&v).map(|()| v))
-                    .map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason).with_path(path))?;
-                let slot = match attr.key.as_ref() {
-                    "responseType" => &mut envelope.response_type,
-                    "requestUrl" => &mut envelope.request_url,
-                    "rootUrl" => &mut envelope.root_url,
-                    _ => continue,
-                };
-                *slot = Some(value.into_owned());
+            if !self.plain_root_attributes(start, &mut envelope) {
+                self.root_attributes(mark, start, &mut envelope)?;
             }
             if empty {
                 self.finished = true;
@@ -698,6 +744,17 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                 format!("&{}; is not a valid character reference", &**r),
             )
         })
+    }
+
+    fn foreign_encoding(&self, mark: Mark, name: &str) -> Error {
+        self.fail(
+            mark,
+            ErrorKind::Encoding,
+            format!(
+                "the XML declaration names encoding {name:?}; licscope reads UTF-8 only: convert \
+                 the document (for example `iconv -f {name} -t UTF-8`)"
+            ),
+        )
     }
 
     fn unclosed(&self, mark: Mark, what: &str) -> Error {

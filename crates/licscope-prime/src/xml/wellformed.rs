@@ -85,6 +85,49 @@ pub(super) fn check_pseudo_attributes(content: &str) -> Result<(), String> {
     }
 }
 
+/// Reads an XML declaration's content in the form documents are written in: `xml
+/// version="1.x"`, then optionally `encoding="NAME"` (an `EncName`) and `standalone="yes"` or
+/// `"no"`, single spaces before each, either quote, spaces at the end. Returns the encoding
+/// (`Some(None)` when none is named), or `None` for any other form, which the checks of
+/// quick-xml's declaration, [`check_chars`] and [`check_pseudo_attributes`] then read and word.
+/// Whatever it accepts, those accept too.
+pub(super) fn plain_declaration(content: &str) -> Option<Option<&str>> {
+    fn value<'c>(rest: &'c str, name: &str) -> Option<(&'c str, &'c str)> {
+        let rest = rest
+            .strip_prefix(' ')?
+            .strip_prefix(name)?
+            .strip_prefix('=')?;
+        let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+        let body = &rest[1..];
+        let end = body.find(quote)?;
+        Some((&body[..end], &body[end + 1..]))
+    }
+    let (version, mut rest) = value(content.strip_prefix("xml")?, "version")?;
+    let minor = version.strip_prefix("1.")?;
+    if minor.is_empty() || !minor.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut encoding = None;
+    if let Some((name, after)) = value(rest, "encoding") {
+        let mut bytes = name.bytes();
+        let first_is_letter = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
+        if !first_is_letter
+            || !bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        {
+            return None;
+        }
+        encoding = Some(name);
+        rest = after;
+    }
+    if let Some((standalone, after)) = value(rest, "standalone") {
+        if !matches!(standalone, "yes" | "no") {
+            return None;
+        }
+        rest = after;
+    }
+    rest.bytes().all(|b| b == b' ').then_some(encoding)
+}
+
 pub(super) fn is_xml_whitespace(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
@@ -98,4 +141,49 @@ pub(super) fn is_utf8_name(encoding: &str) -> bool {
     ["utf-8", "utf8", "us-ascii", "ascii"]
         .iter()
         .any(|n| encoding.eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod plain_declaration_tests {
+    use super::*;
+
+    #[test]
+    fn the_plain_form_is_read_and_nothing_else() {
+        for (content, encoding) in [
+            ("xml version=\"1.0\"", None),
+            ("xml version='1.0' encoding='UTF-8'", Some("UTF-8")),
+            (
+                "xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"  ",
+                Some("utf-8"),
+            ),
+            ("xml version=\"1.10\" standalone='no'", None),
+            (
+                "xml version=\"1.0\" encoding=\"ISO-8859-1\"",
+                Some("ISO-8859-1"),
+            ),
+        ] {
+            assert_eq!(plain_declaration(content), Some(encoding), "{content}");
+            // What it reads, the full checks take too.
+            assert_eq!(check_chars(content), Ok(()));
+            assert_eq!(check_pseudo_attributes(content), Ok(()));
+        }
+        for content in [
+            "xml version=\"2.0\"",
+            "xml version=\"1.\"",
+            "xml  version=\"1.0\"",
+            "xml version = \"1.0\"",
+            "xml version=\"1.0\"encoding=\"UTF-8\"",
+            "xml version=\"1.0\" encodingB=\"UTF-8\"",
+            "xml version=\"1.0\" standalone=\"yes\" encoding=\"UTF-8\"",
+            "xml version=\"1.0\" encoding=\"8bit\"",
+            "xml version=\"1.0\" encoding=\"UTF 8\"",
+            "xml version=\"1.0\" standalone=\"maybe\"",
+            "xml version=\"1.0\"\t",
+            "xml version=\"1.0\" encoding=\"UTF-8\" encoding=\"UTF-8\"",
+            "xml version=\"1.0",
+            "xml",
+        ] {
+            assert_eq!(plain_declaration(content), None, "{content}");
+        }
+    }
 }
