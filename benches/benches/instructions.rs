@@ -1,6 +1,9 @@
 //! Instruction counts of the decoders under Callgrind (gungraun): stable from run to run, unlike
 //! wall time on a shared machine, so a 3% change is a real change. Inputs of at most 10,000
-//! records. Run through `benches/instructions-gate` (see the README), which compares the counts
+//! records: the seed layout, what servers send besides (the mixed payload, references or
+//! escapes in every name, record attributes, numbers as strings, Automation 360 documents with
+//! unknown keys), small documents of 1, 2 and 10 records, and the stream through an 8 KiB
+//! `BufReader`. Run through `benches/instructions-gate` (see the README), which compares the counts
 //! with the committed baseline.
 
 // A benchmark that fails to decode its own input must stop loudly.
@@ -10,7 +13,8 @@ use std::hint::black_box;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use licscope_benches::{
-    a360_document, prime_json, prime_json_general, prime_xml, prime_xml_general,
+    Variant, a360_document, a360_document_with_unknown_keys, prime_json, prime_json_general,
+    prime_json_variant, prime_xml, prime_xml_general, prime_xml_variant,
 };
 use licscope_normalize::{Policy, SourceHint};
 
@@ -22,9 +26,44 @@ fn json(n: usize) -> Vec<u8> {
     prime_json(n).into_bytes()
 }
 
+// What servers send besides the seed layout (see `Variant`), 10,000 records each.
+fn xml_mixed(n: usize) -> Vec<u8> {
+    prime_xml_variant(Variant::Mixed, n).into_bytes()
+}
+
+fn xml_escapes(n: usize) -> Vec<u8> {
+    prime_xml_variant(Variant::EscapesEverywhere, n).into_bytes()
+}
+
+fn xml_attributes(n: usize) -> Vec<u8> {
+    prime_xml_variant(Variant::RecordAttributes, n).into_bytes()
+}
+
+fn json_mixed(n: usize) -> Vec<u8> {
+    prime_json_variant(Variant::Mixed, n).into_bytes()
+}
+
+fn json_escapes(n: usize) -> Vec<u8> {
+    prime_json_variant(Variant::EscapesEverywhere, n).into_bytes()
+}
+
+fn json_numbers_as_strings(n: usize) -> Vec<u8> {
+    prime_json_variant(Variant::NumbersAsStrings, n).into_bytes()
+}
+
+fn a360_unknown(unknown: usize) -> String {
+    a360_document_with_unknown_keys(1, unknown)
+}
+
 #[library_benchmark]
+#[bench::records_1(setup = xml, args = (1))]
+#[bench::records_2(setup = xml, args = (2))]
+#[bench::records_10(setup = xml, args = (10))]
 #[bench::records_100(setup = xml, args = (100))]
 #[bench::records_10000(setup = xml, args = (10_000))]
+#[bench::mixed_10000(setup = xml_mixed, args = (10_000))]
+#[bench::escapes_10000(setup = xml_escapes, args = (10_000))]
+#[bench::attributes_10000(setup = xml_attributes, args = (10_000))]
 fn prime_xml_decode(input: Vec<u8>) -> usize {
     black_box(
         licscope_prime::decode_xml(black_box(&input))
@@ -34,7 +73,7 @@ fn prime_xml_decode(input: Vec<u8>) -> usize {
     )
 }
 
-// Records with an `id` attribute: the general, event-driven path.
+// Records opening with a comment: the general, event-driven path.
 #[library_benchmark]
 #[bench::records_10000(setup = prime_xml_general, args = (10_000))]
 fn prime_xml_general_decode(input: String) -> usize {
@@ -58,6 +97,16 @@ fn prime_json_general_decode(input: String) -> usize {
     )
 }
 
+// The stream through a real 8 KiB `BufReader`, on the mixed payload.
+#[library_benchmark]
+#[bench::mixed_10000_bufreader_8k(setup = xml_mixed, args = (10_000))]
+fn prime_xml_stream_bufreader(input: Vec<u8>) -> usize {
+    let reader = std::io::BufReader::with_capacity(8 << 10, &input[..]);
+    let stream =
+        licscope_prime::XmlStream::<_, licscope_prime::LicenseInfo<'static>>::new(reader).unwrap();
+    black_box(stream.count())
+}
+
 #[library_benchmark]
 #[bench::records_10000(setup = xml, args = (10_000))]
 fn prime_xml_stream(input: Vec<u8>) -> usize {
@@ -68,8 +117,12 @@ fn prime_xml_stream(input: Vec<u8>) -> usize {
 }
 
 #[library_benchmark]
+#[bench::records_1(setup = json, args = (1))]
 #[bench::records_100(setup = json, args = (100))]
 #[bench::records_10000(setup = json, args = (10_000))]
+#[bench::mixed_10000(setup = json_mixed, args = (10_000))]
+#[bench::escapes_10000(setup = json_escapes, args = (10_000))]
+#[bench::numbers_as_strings_10000(setup = json_numbers_as_strings, args = (10_000))]
 fn prime_json_decode(input: Vec<u8>) -> usize {
     black_box(
         licscope_prime::decode_json(black_box(&input))
@@ -81,6 +134,8 @@ fn prime_json_decode(input: Vec<u8>) -> usize {
 
 #[library_benchmark]
 #[bench::document(setup = a360_document, args = (1))]
+#[bench::unknown_keys_1(setup = a360_unknown, args = (1))]
+#[bench::unknown_keys_5(setup = a360_unknown, args = (5))]
 fn a360_decode(input: String) -> bool {
     black_box(licscope_a360::decode(black_box(input.as_bytes())).is_ok())
 }
@@ -100,8 +155,9 @@ fn normalize_prime_xml(input: Vec<u8>) -> usize {
 
 library_benchmark_group!(
     name = decoders;
-    benchmarks = prime_xml_decode, prime_xml_general_decode, prime_xml_stream, prime_json_decode,
-        prime_json_general_decode, a360_decode, normalize_prime_xml
+    benchmarks = prime_xml_decode, prime_xml_general_decode, prime_xml_stream,
+        prime_xml_stream_bufreader, prime_json_decode, prime_json_general_decode, a360_decode,
+        normalize_prime_xml
 );
 
 main!(library_benchmark_groups = decoders);

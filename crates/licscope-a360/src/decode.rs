@@ -274,7 +274,11 @@ fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
             *slot = Some(date);
             i = after;
         } else {
-            let (text, after) = json_string(src, i, max)?;
+            // Plain strings first: the common case, without the escape machinery.
+            let (text, after) = match plain_string(src, i) {
+                Some((text, after)) if text.len() <= max => (Cow::Borrowed(text), after),
+                _ => json_string(src, i, max)?,
+            };
             match index {
                 0 => details.license_type = Some(LicenseType::from(&*text)),
                 5 => details.installed_control_room = Some(ControlRoomId::parse(&text)),

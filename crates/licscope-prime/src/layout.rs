@@ -22,7 +22,7 @@
 use std::borrow::Cow;
 
 use licscope_syntax::plumbing::{
-    json_string, match_key, plain_integer, skip_whitespace as skip_ws,
+    json_string, match_key, plain_integer, plain_string, skip_whitespace as skip_ws,
 };
 
 use crate::model::{Record, Scalar};
@@ -330,7 +330,13 @@ pub(crate) fn json_record<'a, T: Record<'a>>(
         i = skip_ws(b, i + 1);
         match *b.get(i)? {
             b'"' => {
-                let (text, after) = json_string(s, i, bounds.max_text)?;
+                // Plain strings first: the common case, without the escape machinery.
+                let (text, after) = match plain_string(s, i) {
+                    Some((text, after)) if text.len() <= bounds.max_text => {
+                        (Cow::Borrowed(text), after)
+                    }
+                    _ => json_string(s, i, bounds.max_text)?,
+                };
                 if !text.is_empty() {
                     record.set(index, Scalar::Text(text)).ok()?;
                 }
