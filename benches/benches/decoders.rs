@@ -6,7 +6,6 @@
 // A benchmark that fails to decode its own input must stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::borrow::Cow;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -14,10 +13,6 @@ use licscope_benches::{
     a360_document, prime_json, prime_json_general, prime_xml, prime_xml_general,
 };
 use licscope_normalize::{Policy, SourceHint};
-use serde::Deserialize;
-use serde_json::Value;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 fn sizes() -> Vec<usize> {
     let quick = std::env::args().any(|a| a == "--test");
@@ -28,50 +23,8 @@ fn sizes() -> Vec<usize> {
     }
 }
 
-// ---- Prime XML peers ---------------------------------------------------------------------
-
-/// The floor: visit every quick-xml event and do nothing with it.
-fn quick_xml_events(input: &[u8]) -> usize {
-    let text = std::str::from_utf8(input).unwrap();
-    let mut reader = quick_xml::Reader::from_str(text);
-    let mut events = 0;
-    loop {
-        match reader.read_event().unwrap() {
-            quick_xml::events::Event::Eof => return events,
-            _ => events += 1,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct QxEnvelope {
-    #[serde(rename = "@responseType")]
-    _response_type: Option<String>,
-    #[serde(rename = "@requestUrl")]
-    _request_url: Option<String>,
-    #[serde(rename = "@rootUrl")]
-    _root_url: Option<String>,
-    #[serde(rename = "licenseInfoDTO", default)]
-    records: Vec<QxRecord>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct QxRecord {
-    _days_to_expire: Option<i32>,
-    _device_count_remaining: Option<i32>,
-    _device_count_used: Option<i32>,
-    _name: Option<String>,
-    _status: Option<String>,
-}
-
-fn quick_xml_serde(input: &[u8]) -> usize {
-    let text = std::str::from_utf8(input).unwrap();
-    quick_xml::de::from_str::<QxEnvelope>(text)
-        .unwrap()
-        .records
-        .len()
-}
+#[path = "peers/mod.rs"]
+mod peers;
 
 fn bench_prime_xml(c: &mut Criterion) {
     let mut group = c.benchmark_group("prime_xml");
@@ -110,76 +63,33 @@ fn bench_prime_xml(c: &mut Criterion) {
             });
         });
         group.bench_with_input(BenchmarkId::new("quick_xml_events", n), &input, |b, i| {
-            b.iter(|| quick_xml_events(black_box(i)));
+            b.iter(|| peers::quick_xml_events(black_box(i)));
         });
+        group.bench_with_input(
+            BenchmarkId::new("quick_xml_handwritten", n),
+            &input,
+            |b, i| {
+                b.iter(|| peers::quick_xml_handwritten(black_box(i)).len());
+            },
+        );
         group.bench_with_input(BenchmarkId::new("quick_xml_serde", n), &input, |b, i| {
-            b.iter(|| quick_xml_serde(black_box(i)));
+            b.iter(|| peers::quick_xml_serde(black_box(i)));
         });
         group.bench_with_input(BenchmarkId::new("roxmltree", n), &input, |b, i| {
-            b.iter(|| licscope_reference::decode_xml(black_box(i)).unwrap());
+            b.iter(|| peers::roxmltree_extract(black_box(i)));
         });
+        group.bench_with_input(
+            BenchmarkId::new("licscope_reference_roxmltree_strict", n),
+            &input,
+            |b, i| {
+                b.iter(|| licscope_reference::decode_xml(black_box(i)).unwrap());
+            },
+        );
     }
     group.finish();
 }
 
-// ---- Prime JSON peers --------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct SjDocument<'a> {
-    #[serde(rename = "mgmtResponse", borrow)]
-    envelope: SjEnvelope<'a>,
-}
-
-#[derive(Deserialize)]
-struct SjEnvelope<'a> {
-    #[serde(rename = "@responseType", borrow)]
-    _response_type: Option<Cow<'a, str>>,
-    #[serde(rename = "@requestUrl", borrow)]
-    _request_url: Option<Cow<'a, str>>,
-    #[serde(rename = "@rootUrl", borrow)]
-    _root_url: Option<Cow<'a, str>>,
-    #[serde(rename = "licenseInfoDTO", default, borrow)]
-    records: Vec<SjRecord<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SjRecord<'a> {
-    _days_to_expire: Option<i32>,
-    _device_count_remaining: Option<i32>,
-    _device_count_used: Option<i32>,
-    #[serde(borrow)]
-    _name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    _status: Option<Cow<'a, str>>,
-}
-
-type Extracted = (
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
-
-fn value_extract(input: &[u8]) -> Vec<Extracted> {
-    let v: Value = serde_json::from_slice(input).unwrap();
-    let records = &v["mgmtResponse"]["licenseInfoDTO"];
-    let one = |r: &Value| -> Extracted {
-        (
-            r["daysToExpire"].as_i64(),
-            r["deviceCountRemaining"].as_i64(),
-            r["deviceCountUsed"].as_i64(),
-            r["name"].as_str().map(str::to_owned),
-            r["status"].as_str().map(str::to_owned),
-        )
-    };
-    match records {
-        Value::Array(a) => a.iter().map(one).collect(),
-        Value::Object(_) => vec![one(records)],
-        _ => Vec::new(),
-    }
-}
+// ---- Prime JSON -------------------------------------------------------------------------
 
 fn bench_prime_json(c: &mut Criterion) {
     let mut group = c.benchmark_group("prime_json");
@@ -212,89 +122,27 @@ fn bench_prime_json(c: &mut Criterion) {
             BenchmarkId::new("serde_json_ignored_any", n),
             &input,
             |b, i| {
-                b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(i)).unwrap());
+                b.iter(|| peers::serde_json_ignored_any(black_box(i)));
             },
         );
+        group.bench_with_input(BenchmarkId::new("serde_derive_plain", n), &input, |b, i| {
+            b.iter(|| peers::serde_derive_plain(black_box(i)).unwrap());
+        });
         group.bench_with_input(
-            BenchmarkId::new("serde_derive_borrowed", n),
+            BenchmarkId::new("serde_derive_all_option", n),
             &input,
             |b, i| {
-                b.iter(|| {
-                    serde_json::from_slice::<SjDocument<'_>>(black_box(i))
-                        .unwrap()
-                        .envelope
-                        .records
-                        .len()
-                });
+                b.iter(|| peers::serde_derive_options(black_box(i)).unwrap());
             },
         );
         group.bench_with_input(BenchmarkId::new("serde_json_value", n), &input, |b, i| {
-            b.iter(|| value_extract(black_box(i)).len());
+            b.iter(|| peers::serde_json_value(black_box(i)));
         });
     }
     group.finish();
 }
 
-// ---- Automation 360 peers ----------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct A360Derive<'a> {
-    #[serde(rename = "type", borrow)]
-    license_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    installation_date: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    expiration_date: Option<Cow<'a, str>>,
-    fail_safe_status: Option<i64>,
-    control_room_license_server_sync_status: Option<bool>,
-    #[serde(borrow)]
-    installed_cr_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    license_mode: Option<Cow<'a, str>>,
-}
-
-/// The same fields as licscope's model, with `time`'s own RFC 3339 parser for the dates.
-type A360Fields = (
-    Option<String>,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
-    Option<i64>,
-    Option<bool>,
-    Option<String>,
-    Option<String>,
-);
-
-fn parse_date(s: Option<&str>) -> Option<OffsetDateTime> {
-    s.map(|s| OffsetDateTime::parse(s, &Rfc3339).unwrap())
-}
-
-fn a360_derive(input: &[u8]) -> A360Fields {
-    let d: A360Derive<'_> = serde_json::from_slice(input).unwrap();
-    (
-        d.license_type.map(Cow::into_owned),
-        parse_date(d.installation_date.as_deref()),
-        parse_date(d.expiration_date.as_deref()),
-        d.fail_safe_status,
-        d.control_room_license_server_sync_status,
-        d.installed_cr_id.map(Cow::into_owned),
-        d.license_mode.map(Cow::into_owned),
-    )
-}
-
-fn a360_value(input: &[u8]) -> A360Fields {
-    let v: Value = serde_json::from_slice(input).unwrap();
-    let s = |k: &str| v[k].as_str().map(str::to_owned);
-    (
-        s("type"),
-        parse_date(v["installationDate"].as_str()),
-        parse_date(v["expirationDate"].as_str()),
-        v["failSafeStatus"].as_i64(),
-        v["controlRoomLicenseServerSyncStatus"].as_bool(),
-        s("installedCrId"),
-        s("licenseMode"),
-    )
-}
+// ---- Automation 360 -----------------------------------------------------------------------
 
 fn bench_a360(c: &mut Criterion) {
     let mut group = c.benchmark_group("a360");
@@ -304,10 +152,10 @@ fn bench_a360(c: &mut Criterion) {
         b.iter(|| licscope_a360::decode(black_box(&input)).unwrap())
     });
     group.bench_function("serde_derive_time_rfc3339", |b| {
-        b.iter(|| a360_derive(black_box(&input)))
+        b.iter(|| peers::a360_derive(black_box(&input)))
     });
     group.bench_function("serde_json_value", |b| {
-        b.iter(|| a360_value(black_box(&input)))
+        b.iter(|| peers::a360_value(black_box(&input)))
     });
     group.finish();
 }

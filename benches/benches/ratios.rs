@@ -3,8 +3,8 @@
 //! 10,000 records, the stream through a real `BufReader`), each ratio from the same run.
 //!
 //! `cargo bench -p licscope-benches --bench ratios` measures and prints the markdown table;
-//! without `--bench` (as `cargo test --benches` runs it) it checks, once per input, that every
-//! peer read the same data as licscope, and times nothing.
+//! with `-- --test` (as `.ci/run` runs every benchmark) or under `cargo test --benches` it
+//! checks, once per input, that every peer read the same data as licscope, and times nothing.
 //!
 //! Timing: for every input, R rounds; in each round every function runs a batch of iterations
 //! sized to about 2 ms, in turn, so that a slow period of the machine touches all of them alike;
@@ -235,7 +235,9 @@ fn check(label: &str, jobs: &[Job<'_>]) {
 }
 
 fn main() {
-    let measure_now = std::env::args().any(|a| a == "--bench");
+    // `cargo bench -- --test` (as `.ci/run` does) and `cargo test --benches` only check.
+    let args: Vec<String> = std::env::args().collect();
+    let measure_now = args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test");
     let sizes = [1usize, 2, 10, 100, 10_000];
     let mut xml_rows = Vec::new();
     let mut json_rows = Vec::new();
