@@ -11,6 +11,9 @@
 
 use std::hint::black_box;
 
+#[path = "peers/mod.rs"]
+mod peers;
+
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use licscope_benches::{
     Variant, a360_document, a360_document_with_unknown_keys, prime_json, prime_json_general,
@@ -153,6 +156,49 @@ fn normalize_prime_xml(input: Vec<u8>) -> usize {
     black_box(records.unwrap().len())
 }
 
+// The floors and the strongest peers on the headline inputs, so that the ratio table of
+// benches/RESULTS.md has instruction ratios from the same run beside its wall-time ratios.
+#[library_benchmark]
+#[bench::records_1(setup = xml, args = (1))]
+#[bench::mixed_10000(setup = xml_mixed, args = (10_000))]
+fn peer_xml_floor(input: Vec<u8>) -> usize {
+    black_box(peers::quick_xml_events(black_box(&input)))
+}
+
+#[library_benchmark]
+#[bench::records_1(setup = xml, args = (1))]
+#[bench::mixed_10000(setup = xml_mixed, args = (10_000))]
+fn peer_xml_handwritten(input: Vec<u8>) -> usize {
+    black_box(peers::quick_xml_handwritten(black_box(&input)).len())
+}
+
+#[library_benchmark]
+#[bench::records_1(setup = json, args = (1))]
+#[bench::mixed_10000(setup = json_mixed, args = (10_000))]
+fn peer_json_floor(input: Vec<u8>) {
+    peers::serde_json_ignored_any(black_box(&input));
+}
+
+#[library_benchmark]
+#[bench::records_1(setup = json, args = (1))]
+#[bench::mixed_10000(setup = json_mixed, args = (10_000))]
+fn peer_json_derive(input: Vec<u8>) -> bool {
+    black_box(peers::serde_derive_plain(black_box(&input)).is_some())
+}
+
+#[library_benchmark]
+#[bench::document(setup = a360_document, args = (1))]
+#[bench::unknown_keys_5(setup = a360_unknown, args = (5))]
+fn peer_a360_derive(input: String) -> bool {
+    black_box(peers::a360_derive(black_box(input.as_bytes())).2.is_some())
+}
+
+library_benchmark_group!(
+    name = peers_group;
+    benchmarks = peer_xml_floor, peer_xml_handwritten, peer_json_floor, peer_json_derive,
+        peer_a360_derive
+);
+
 library_benchmark_group!(
     name = decoders;
     benchmarks = prime_xml_decode, prime_xml_general_decode, prime_xml_stream,
@@ -160,4 +206,4 @@ library_benchmark_group!(
         normalize_prime_xml
 );
 
-main!(library_benchmark_groups = decoders);
+main!(library_benchmark_groups = decoders, peers_group);

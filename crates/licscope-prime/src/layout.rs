@@ -469,7 +469,10 @@ mod tests {
         assert_eq!(json("{ }"), Some((LicenseInfo::default(), 3)));
         let strings = r#"{"daysToExpire" : "-3", "deviceCountUsed" : "+0012", "status" : "X"}"#;
         let (r, used) = json(strings).unwrap_or_default();
-        assert_eq!((r.days_to_expire, r.device_count_used), (Some(-3), Some(12)));
+        assert_eq!(
+            (r.days_to_expire, r.device_count_used),
+            (Some(-3), Some(12))
+        );
         assert_eq!(used, strings.len());
         let escaped =
             r#"{"name":"Data Center\/Campus \u00e9\ud83d\ude00\"\\","status":"LICENSED"}"#;
