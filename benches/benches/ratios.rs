@@ -139,16 +139,7 @@ fn xml_jobs(input: &[u8]) -> Vec<Job<'_>> {
                     let reader = BufReader::with_capacity(capacity, input);
                     let mut sum = Sum::default();
                     for r in XmlStream::<_, LicenseInfo<'static>>::new(reader).unwrap() {
-                        let r = r.unwrap();
-                        sum.add(
-                            [
-                                r.days_to_expire,
-                                r.device_count_remaining,
-                                r.device_count_used,
-                            ],
-                            r.name.as_deref(),
-                            r.status.as_ref().map(|s| s.as_str()),
-                        );
+                        sum.add_info(&r.unwrap());
                     }
                     h(sum)
                 }),

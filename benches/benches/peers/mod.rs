@@ -34,11 +34,10 @@ impl Sum {
     }
 }
 
-/// licscope's model, summed the same way.
-pub(crate) fn licscope_sum(records: &[licscope_prime::LicenseInfo<'_>]) -> Sum {
-    let mut sum = Sum::default();
-    for r in records {
-        sum.add(
+impl Sum {
+    /// Adds one of licscope's records.
+    pub(crate) fn add_info(&mut self, r: &licscope_prime::LicenseInfo<'_>) {
+        self.add(
             [
                 r.days_to_expire,
                 r.device_count_remaining,
@@ -48,6 +47,12 @@ pub(crate) fn licscope_sum(records: &[licscope_prime::LicenseInfo<'_>]) -> Sum {
             r.status.as_ref().map(|s| s.as_str()),
         );
     }
+}
+
+/// licscope's model, summed the same way.
+pub(crate) fn licscope_sum(records: &[licscope_prime::LicenseInfo<'_>]) -> Sum {
+    let mut sum = Sum::default();
+    records.iter().for_each(|r| sum.add_info(r));
     sum
 }
 
