@@ -331,28 +331,16 @@ pub(crate) fn json_record<'a, T: Record<'a>>(
         match *b.get(i)? {
             b'"' => {
                 // Plain strings first: the common case, without the escape machinery.
-                match plain_string(s, i) {
+                let (text, after) = match plain_string(s, i) {
                     Some((text, after)) if text.len() <= bounds.max_text => {
-                        match plain_integer(s, i + 1) {
-                            // A count sent as a string (`"42"`) is parsed once.
-                            Some((value, end)) if end + 1 == after => {
-                                record.set_integer_text(index, text, value).ok()?;
-                            }
-                            _ if !text.is_empty() => {
-                                record.set(index, Scalar::Text(Cow::Borrowed(text))).ok()?;
-                            }
-                            _ => {}
-                        }
-                        i = after;
+                        (Cow::Borrowed(text), after)
                     }
-                    _ => {
-                        let (text, after) = json_string(s, i, bounds.max_text)?;
-                        if !text.is_empty() {
-                            record.set(index, Scalar::Text(text)).ok()?;
-                        }
-                        i = after;
-                    }
+                    _ => json_string(s, i, bounds.max_text)?,
+                };
+                if !text.is_empty() {
+                    record.set(index, Scalar::Text(text)).ok()?;
                 }
+                i = after;
             }
             b'-' | b'0'..=b'9' => {
                 let (value, end) = plain_integer(s, i)?;
@@ -486,14 +474,6 @@ mod tests {
             (Some(-3), Some(12))
         );
         assert_eq!(used, strings.len());
-        // A name or status that reads as a number stays text; a count out of range is left to
-        // the general path, which words the error.
-        let (r, _) = json(r#"{"name": "7", "status": "-0", "deviceCountRemaining": "-0"}"#)
-            .unwrap_or_default();
-        assert_eq!(r.name.as_deref(), Some("7"));
-        assert_eq!(r.status.as_ref().map(|s| s.as_str()), Some("-0"));
-        assert_eq!(r.device_count_remaining, Some(0));
-        assert!(json(r#"{"daysToExpire": "2147483648"}"#).is_none());
         let escaped =
             r#"{"name":"Data Center\/Campus \u00e9\ud83d\ude00\"\\","status":"LICENSED"}"#;
         let (r, used) = json(escaped).unwrap_or_default();

@@ -51,23 +51,6 @@ pub trait Record<'a>: Sized + Default {
         self.set(index, Scalar::Number(Cow::Borrowed(text)))
     }
 
-    /// Sets field `index` from a JSON string whose content is the integer `text` (`"42"`, as
-    /// some Prime versions send counts), already parsed as `value`. The default hands `text` to
-    /// [`set`](Record::set) as a [`Scalar::Text`]; records with integer fields override it so
-    /// the fast path does not parse twice. Either way the outcome must be the one `set` gives.
-    ///
-    /// A hook of the JSON fast path, not part of the trait's contract, as
-    /// [`set_integer`](Record::set_integer).
-    ///
-    /// # Errors
-    ///
-    /// As [`set`](Record::set).
-    #[doc(hidden)]
-    fn set_integer_text(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), Error> {
-        let _ = value;
-        self.set(index, Scalar::Text(Cow::Borrowed(text)))
-    }
-
     /// The value of field `index`, or `None` when it is missing.
     fn get(&self, index: usize) -> Option<Scalar<'_>>;
 }
@@ -195,22 +178,6 @@ impl LicenseInfo<'_> {
     }
 }
 
-impl LicenseInfo<'_> {
-    /// Stores `value` in count field `index` when it is one and `value` fits; `None` leaves the
-    /// field to `set`, which words any error.
-    #[inline]
-    fn set_count(&mut self, index: usize, value: i64) -> Option<Result<(), Error>> {
-        let slot = match index {
-            0 => &mut self.days_to_expire,
-            1 => &mut self.device_count_remaining,
-            2 => &mut self.device_count_used,
-            _ => return None,
-        };
-        *slot = Some(i32::try_from(value).ok()?);
-        Some(Ok(()))
-    }
-}
-
 impl<'a> Record<'a> for LicenseInfo<'a> {
     const NAME: &'static str = "licenseInfoDTO";
     const FIELDS: &'static [&'static str] = &[
@@ -254,15 +221,20 @@ impl<'a> Record<'a> for LicenseInfo<'a> {
 
     #[inline]
     fn set_integer(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), Error> {
-        self.set_count(index, value)
-            .unwrap_or_else(|| self.set(index, Scalar::Number(Cow::Borrowed(text))))
-    }
-
-    #[inline]
-    fn set_integer_text(&mut self, index: usize, text: &'a str, value: i64) -> Result<(), Error> {
-        // A name or status that reads as a number stays text.
-        self.set_count(index, value)
-            .unwrap_or_else(|| self.set(index, Scalar::Text(Cow::Borrowed(text))))
+        let slot = match index {
+            0 => &mut self.days_to_expire,
+            1 => &mut self.device_count_remaining,
+            2 => &mut self.device_count_used,
+            _ => return self.set(index, Scalar::Number(Cow::Borrowed(text))),
+        };
+        match i32::try_from(value) {
+            Ok(v) => {
+                *slot = Some(v);
+                Ok(())
+            }
+            // `set` words the error.
+            Err(_) => self.set(index, Scalar::Number(Cow::Borrowed(text))),
+        }
     }
 
     fn get(&self, index: usize) -> Option<Scalar<'_>> {
