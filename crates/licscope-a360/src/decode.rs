@@ -198,9 +198,9 @@ pub fn decode_plain(input: &[u8]) -> Option<LicenseDetails> {
 /// license keys, each once, with strings, an integer, a boolean or `null`, and valid values,
 /// and up to eight unknown keys (plain names, each once) with scalar values. Anything else (an
 /// error-body key or another API's root key, an escaped key, a nested unknown value, a
-/// timestamp [`parse_rfc3339`] refuses, a limit reached) returns `None`, and the general decoder reads the
-/// document and words any error; so the fast path only ever accepts what the general decoder
-/// accepts, with the same result.
+/// timestamp [`parse_rfc3339`] refuses, a limit reached) returns `None`, and the general
+/// decoder reads the document and words any error; so the fast path only ever accepts what the
+/// general decoder accepts, with the same result.
 fn plain(src: &str, limits: &Limits) -> Option<LicenseDetails> {
     let b = src.as_bytes();
     let max = limits.max_string_bytes();

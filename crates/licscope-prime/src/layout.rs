@@ -9,9 +9,9 @@
 //! [`json_record`] read exactly that and nothing else: any other construct (an attribute outside
 //! the simple form `name="value"`, a comment, CDATA, an entity other than the five, a carriage
 //! return or a character to check inside XML text, a fraction, a nested value, an unknown or
-//! repeated field, a value the record refuses, a limit reached) makes them return `None` without
-//! consuming anything, and the general decoder reads the record instead, with its full checks and error
-//! messages. So a fast path never decides an error and never accepts what the general decoder
+//! repeated field, a value the record refuses, a limit reached) makes them return `None`
+//! without consuming anything, and the general decoder reads the record instead, with its full
+//! checks and error messages. So a fast path never decides an error and never accepts what the general decoder
 //! would refuse: for every record it accepts, the general decoder builds the same record. The
 //! tests and fuzz targets hold them to that: an XML stream read through a 7-byte buffer (where
 //! no record fits, so it never takes the fast path) is compared with one read from a single
