@@ -68,6 +68,9 @@ fn valid_cases_decode_to_their_expected_model() {
             // The reference decoder agrees.
             match licscope_reference::decode_xml(&case.input) {
                 Ok(r) if r == document => {}
+                // Namespaces in XML, which roxmltree checks and licscope (XML 1.0, as quick-xml
+                // reads it) does not: a documented difference (fuzz/README.md).
+                Err(reason) if reason.contains("prefix is used") => {}
                 other => failures.push(format!("{name}: reference decoder gave {other:?}")),
             }
             // The streaming decoder yields the same records.
