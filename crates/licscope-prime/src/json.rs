@@ -187,9 +187,6 @@ fn envelope<'a, T: Record<'a>>(
         keys.insert(r, &key, at, || format!("mgmtResponse.{key}"))?;
         let path = || format!("mgmtResponse.{key}");
         let slot = match &*key {
-            "@responseType" => &mut envelope.response_type,
-            "@requestUrl" => &mut envelope.request_url,
-            "@rootUrl" => &mut envelope.root_url,
             k if k == T::NAME => {
                 match skip.as_deref_mut() {
                     Some(saved) => {
@@ -210,10 +207,14 @@ fn envelope<'a, T: Record<'a>>(
                 }
                 continue;
             }
-            _ => {
-                r.skip_value().map_err(|e| e.with_path(path))?;
-                continue;
-            }
+            // Attributes are `@name` keys.
+            k => match k.strip_prefix('@').and_then(|n| envelope.attribute_mut(n)) {
+                Some(slot) => slot,
+                None => {
+                    r.skip_value().map_err(|e| e.with_path(path))?;
+                    continue;
+                }
+            },
         };
         *slot = scalar(r)
             .map_err(|e| e.with_path(path))?

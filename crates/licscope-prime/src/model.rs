@@ -292,6 +292,17 @@ impl<T> MgmtResponse<T> {
             records,
         }
     }
+
+    /// The field of the envelope attribute `name` (`rootUrl`...), or `None` for an attribute
+    /// the model does not keep. The decoders' one list of the attributes.
+    pub(crate) fn attribute_mut(&mut self, name: &str) -> Option<&mut Option<String>> {
+        match name {
+            "responseType" => Some(&mut self.response_type),
+            "requestUrl" => Some(&mut self.request_url),
+            "rootUrl" => Some(&mut self.root_url),
+            _ => None,
+        }
+    }
 }
 
 impl MgmtResponse<LicenseInfo<'_>> {

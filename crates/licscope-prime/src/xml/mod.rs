@@ -383,13 +383,9 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
             return false;
         }
         for &((name_start, name_end), (value_start, value_end)) in &found[..count] {
-            let slot = match &raw[name_start..name_end] {
-                "responseType" => &mut envelope.response_type,
-                "requestUrl" => &mut envelope.request_url,
-                "rootUrl" => &mut envelope.root_url,
-                _ => continue,
-            };
-            *slot = Some(raw[value_start..value_end].to_owned());
+            if let Some(slot) = envelope.attribute_mut(&raw[name_start..name_end]) {
+                *slot = Some(raw[value_start..value_end].to_owned());
+            }
         }
         true
     }
@@ -427,13 +423,9 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                 .map_err(|e| format!("malformed value of attribute {}: {e}", attr.key.as_ref()))
                 .and_then(|v| check_chars(&v).map(|()| v))
                 .map_err(|reason| self.fail(mark, ErrorKind::Syntax, reason).with_path(path))?;
-            let slot = match attr.key.as_ref() {
-                "responseType" => &mut envelope.response_type,
-                "requestUrl" => &mut envelope.request_url,
-                "rootUrl" => &mut envelope.root_url,
-                _ => continue,
-            };
-            *slot = Some(value.into_owned());
+            if let Some(slot) = envelope.attribute_mut(attr.key.as_ref()) {
+                *slot = Some(value.into_owned());
+            }
         }
         Ok(())
     }
@@ -613,9 +605,8 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
             record
                 .set(index, crate::model::Scalar::Text(text))
                 .map_err(|e| {
-                    let error = Error::new(e.kind(), e.reason());
                     self.locator
-                        .place_over(text_mark, end, error)
+                        .place_over(text_mark, end, e)
                         .with_path(|| path(field))
                 })?;
         }
