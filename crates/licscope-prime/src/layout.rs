@@ -11,13 +11,13 @@
 //! return or a character to check inside XML text, a fraction, a nested value, an unknown or
 //! repeated field, a value the record refuses, a limit reached) makes them return `None`
 //! without consuming anything, and the general decoder reads the record instead, with its full
-//! checks and error messages. So a fast path never decides an error and never accepts what the general decoder
-//! would refuse: for every record it accepts, the general decoder builds the same record. The
-//! tests and fuzz targets hold them to that: an XML stream read through a 7-byte buffer (where
-//! no record fits, so it never takes the fast path) is compared with one read from a single
-//! buffer and with the whole-document decoder; a JSON record alone in the list (read by the
-//! general path) is compared with the same record in an array; and both decoders are compared
-//! with reference decoders (roxmltree, `serde_json`).
+//! checks and error messages. So a fast path never decides an error and never accepts what the
+//! general decoder would refuse: for every record it accepts, the general decoder builds the
+//! same record. The tests and fuzz targets hold them to that: an XML stream read through a
+//! 7-byte buffer (where no record fits, so it never takes the fast path) is compared with one
+//! read from a single buffer and with the whole-document decoder; a JSON record alone in the
+//! list (read by the general path) is compared with the same record in an array; and both
+//! decoders are compared with reference decoders (roxmltree, `serde_json`).
 
 use std::borrow::Cow;
 

@@ -63,6 +63,18 @@ pub fn decode_xml(input: &[u8]) -> Result<Document<LicenseInfo<'static>>, String
         allow_dtd: false,
         ..ParsingOptions::default()
     };
+    // XML 1.0, section 2.11: line ends are normalized on input, before parsing (`\r\n` and a
+    // lone `\r` become `\n`; a `&#13;` reference stays). roxmltree leaves a lone `\r` before a
+    // reference or at the end of a text that holds one (found by prime_xml_differential,
+    // fixture prime/valid/fuzz-carriage-return-before-character-reference), so the reference
+    // normalizes first; only positions, which the tests do not compare, move.
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        text
+    };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| e.to_string())?;
     // After roxmltree, so that its own diagnosis (a reference inside a tag name is a bad name)
     // comes first.
