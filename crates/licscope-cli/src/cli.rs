@@ -27,6 +27,10 @@ pub(crate) enum Command {
     /// Print the typed vendor model of each payload as JSON, for debugging and other tools.
     #[command(after_help = DECODE_EXAMPLES)]
     Decode(DecodeArgs),
+    /// Prometheus exporter: /probe?target=NAME fetches a configured target (cached), as
+    /// blackbox_exporter probes; /metrics has the exporter's own metrics.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Print the JSON Schema (draft 2020-12) of the normalized record.
     #[command(after_help = "Example:\n  licscope schema > license-record.schema.json")]
     Schema,
@@ -37,7 +41,15 @@ macro_rules! files_rule {
     () => {
         "Inputs: a FILE is a path, '-' for standard input, or a folder: its *.json and *.xml files
 (any case), sorted, not recursive; hidden files and the fixtures' *.expected.json files are
-left out. A folder entry that cannot be read fails like any input."
+left out. A folder entry that cannot be read fails like any input.
+
+An http:// or https:// URL is fetched: .../v2/license/details is Automation 360, a path
+under /webacs/api/ is Cisco Prime, a URL without a path needs --source. --targets FILE adds
+the targets of a TOML file. Credentials: --user or LICSCOPE_USER, and --password-file,
+--api-key-file, LICSCOPE_PASSWORD or LICSCOPE_API_KEY (never on the command line); a target's
+own keys win over the flags, the flags over the environment. -t bounds the whole run (30 s by
+default when fetching); --jobs targets at once; TLS is verified against the system's trust
+store unless --ca-file or --insecure."
     };
 }
 
@@ -45,8 +57,10 @@ left out. A folder entry that cannot be read fails like any input."
 macro_rules! origin_rule {
     () => {
         "
-Origin of a record: --origin (one input only), else a Cisco Prime document's rootUrl, else
-the file name without its extension; standard input without --origin has none."
+
+Origin of a record: --origin (one input only), else a fetched target's name or its URL's
+host:port, else a Cisco Prime document's rootUrl, else the file name without its extension;
+standard input without --origin has none."
     };
 }
 
@@ -54,6 +68,7 @@ const NORMALIZE_EXAMPLES: &str = concat!(
     "\
 Examples:
   licscope normalize --format table examples/payloads/
+  licscope normalize --format prometheus --targets /etc/licscope/targets.toml
   curl -s https://prime/webacs/api/v3/op/info/license.json | licscope normalize --format table -
   licscope normalize --format prometheus --exclude-feature 'Data Center*' \\
       --output /var/lib/node_exporter/textfile/licscope.prom prime.xml
@@ -70,6 +85,8 @@ const CHECK_EXAMPLES: &str = concat!(
     "\
 Examples:
   licscope check -w 45 -c 14 license-details.json
+  LICSCOPE_USER=monitor licscope check -t 20 --password-file /etc/licscope/prime.secret \\
+      https://prime.example.net --source cisco-prime
   licscope check --exclude-feature 'Network Analysis*' prime-license.xml
 
 Worst wins: CRITICAL > WARNING > UNKNOWN > OK. A failed input counts as UNKNOWN and is reported
@@ -81,6 +98,19 @@ under 8 KiB (worst records first; a last line counts what was left out). Perfdat
     files_rule!(),
     origin_rule!()
 );
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  licscope serve --config /etc/licscope/targets.toml
+  curl 'http://127.0.0.1:9841/probe?target=prime-east'
+
+Only the targets named in the config can be probed. A successful result is cached for
+min_interval (default 5m, [serve] or per target), a failure for failure_interval (default
+30s); concurrent probes of a target share one fetch. A probe answers within the
+X-Prometheus-Scrape-Timeout-Seconds header less 0.5 s (9.5 s without it). SIGHUP or
+POST /-/reload re-reads the config, keeping the old one if the new one is invalid; SIGTERM
+ends it. A bad config at start exits 1. Logs: one logfmt line per probe on standard error.
+See examples/prometheus/ for the scrape configuration and alerting rules.";
 
 const DECODE_EXAMPLES: &str = concat!(
     "\
@@ -123,8 +153,10 @@ pub(crate) struct EvalArgs {
     pub(crate) exclude_features: Vec<String>,
     #[command(flatten)]
     pub(crate) sizes: SizeArgs,
-    /// Input payloads; '-' reads standard input.
-    #[arg(value_name = "FILE", required = true)]
+    #[command(flatten)]
+    pub(crate) fetch: FetchArgs,
+    /// Input payloads: files, folders, '-' for standard input, or http(s):// URLs to fetch.
+    #[arg(value_name = "FILE|URL", required_unless_present = "targets")]
     pub(crate) files: Vec<PathBuf>,
 }
 
@@ -141,6 +173,10 @@ pub(crate) struct NormalizeArgs {
     /// written directly.
     #[arg(long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Trace each HTTP request and its answer's status on standard error (credentials and
+    /// tokens redacted).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
 }
 
 /// The options of `check`.
@@ -148,8 +184,8 @@ pub(crate) struct NormalizeArgs {
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) eval: EvalArgs,
-    /// More detail: -v lists every record in the long output (within its size cap), -vv also
-    /// traces each input on standard error.
+    /// More detail: -v lists every record in the long output (within its size cap) and traces
+    /// each HTTP request on standard error (credentials redacted), -vv also traces each input.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
     /// Write the plugin output to FILE (replaced atomically) instead of standard output.
@@ -166,11 +202,86 @@ pub(crate) struct DecodeArgs {
     /// Write the output to FILE atomically.
     #[arg(long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Trace each HTTP request and its answer's status on standard error (credentials and
+    /// tokens redacted).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
     #[command(flatten)]
     pub(crate) sizes: SizeArgs,
-    /// Input payloads; '-' reads standard input.
-    #[arg(value_name = "FILE", required = true)]
+    #[command(flatten)]
+    pub(crate) fetch: FetchArgs,
+    /// Input payloads: files, folders, '-' for standard input, or http(s):// URLs to fetch.
+    #[arg(value_name = "FILE|URL", required_unless_present = "targets")]
     pub(crate) files: Vec<PathBuf>,
+}
+
+/// How targets log in and what they trust, unless a target of the targets file says.
+#[derive(Clone, Debug, Args)]
+pub(crate) struct CredentialArgs {
+    /// The user to log in as; else LICSCOPE_USER. A target's own user wins.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+    /// Read the password from FILE (one line); else LICSCOPE_PASSWORD. Never on the command
+    /// line.
+    #[arg(long, value_name = "FILE", conflicts_with = "api_key_file")]
+    pub(crate) password_file: Option<PathBuf>,
+    /// Read an Automation 360 API key from FILE (one line); else LICSCOPE_API_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) api_key_file: Option<PathBuf>,
+    /// Trust only the certificates of this PEM bundle (as curl's --cacert) instead of the
+    /// system's trust store.
+    #[arg(long, value_name = "PEM", conflicts_with = "insecure")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Do not verify TLS certificates at all (said on standard error).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+}
+
+/// The options of `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The targets file (TOML: [[target]] tables as for --targets, and a [serve] table with
+    /// listen, min_interval, failure_interval).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: PathBuf,
+    /// Where to listen (an IP address and port); else [serve] listen, else 127.0.0.1:9841.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+    /// Retry a rate-limited Prime request this many times, within the probe's deadline.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub(crate) retries: u32,
+    #[command(flatten)]
+    pub(crate) sizes: SizeArgs,
+    /// Log each HTTP request to the vendors on standard error, besides the probe outcomes.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// Live collection: fetching URL inputs and the targets of a targets file.
+#[derive(Debug, Args)]
+pub(crate) struct FetchArgs {
+    /// Fetch the targets of this TOML file (see the README: [[target]] tables with name, url,
+    /// source, user, password_file or api_key_file, ca_file, insecure, timeout).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+    /// The whole run's deadline in seconds, as Nagios plugins take it: a target still running
+    /// then fails with a timeout (default 30 when anything is fetched; none for files only).
+    #[arg(short = 't', long = "timeout", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) timeout: Option<std::time::Duration>,
+    /// Fetch this many targets at once.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) jobs: u16,
+    /// Retry a rate-limited Prime request (503, or its rate-limit 403) this many times, after a
+    /// random delay of 1.5 to 3.5 s.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub(crate) retries: u32,
 }
 
 /// The byte limits on inputs.
@@ -236,6 +347,15 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .and_then(|n| n.checked_mul(1 << shift))
         .filter(|&n| n > 0)
         .ok_or_else(|| format!("expected a size such as 256MiB, found {s:?}"))
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(n) if n > 0.0 && n <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(n)),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most 86400, found {s:?}"
+        )),
+    }
 }
 
 fn parse_instant(s: &str) -> Result<OffsetDateTime, String> {

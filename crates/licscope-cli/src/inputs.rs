@@ -4,7 +4,9 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
+use crate::cli::SourceArg;
 use crate::escape;
+use crate::fetching::Fetched;
 
 /// One input as named on the command line, after folders are expanded.
 #[derive(Debug)]
@@ -15,6 +17,14 @@ pub(crate) struct Input {
     pub(crate) path: Option<PathBuf>,
     /// Why a folder entry cannot be an input (a dangling symlink, a loop, no permission).
     pub(crate) unreadable: Option<io::Error>,
+    /// For a fetched input: its fetch's index among the run's jobs.
+    pub(crate) fetch: Option<usize>,
+    /// For a fetched input: the origin label of its records (the target's name, else the
+    /// URL's host and port), and the API its URL names.
+    pub(crate) label: Option<String>,
+    pub(crate) source: Option<SourceArg>,
+    /// For a fetched input: its answer, once taken from the fetches.
+    pub(crate) fetched: Option<Result<Fetched, String>>,
 }
 
 impl Input {
@@ -23,6 +33,23 @@ impl Input {
             name: path.as_deref().map_or_else(|| "-".to_owned(), escape::path),
             path,
             unreadable: None,
+            fetch: None,
+            label: None,
+            source: None,
+            fetched: None,
+        }
+    }
+
+    /// An input fetched by job `index`: `name` as messages show it.
+    pub(crate) fn fetched(name: String, index: usize, label: String, source: SourceArg) -> Input {
+        Input {
+            name,
+            path: None,
+            unreadable: None,
+            fetch: Some(index),
+            label: Some(label),
+            source: Some(source),
+            fetched: None,
         }
     }
 
@@ -34,10 +61,17 @@ impl Input {
             .map(|s| s.to_string_lossy().into_owned())
     }
 
-    /// Opens the input: its reader and, for a regular file, its size.
-    pub(crate) fn open(&self) -> io::Result<(Box<dyn Read>, Option<u64>)> {
+    /// Opens the input: its reader and, for a regular file or a fetched answer, its size.
+    pub(crate) fn open(&mut self) -> io::Result<(Box<dyn Read>, Option<u64>)> {
         if let Some(e) = &self.unreadable {
             return Err(io::Error::new(e.kind(), e.to_string()));
+        }
+        if self.fetch.is_some() {
+            return match self.fetched.take() {
+                Some(Ok(f)) => Ok((Box::new(f.body), Some(f.size))),
+                Some(Err(message)) => Err(io::Error::other(message)),
+                None => Err(io::Error::other("not fetched")),
+            };
         }
         let Some(path) = &self.path else {
             return Ok((Box::new(io::stdin().lock()), None));

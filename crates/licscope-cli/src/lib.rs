@@ -6,9 +6,12 @@
 
 mod cli;
 pub mod escape;
+mod fetching;
 mod inputs;
 mod output;
 pub mod render;
 mod run;
+mod serve;
+pub mod targets;
 
 pub use run::main;

@@ -241,6 +241,14 @@ fn was_closed(fd: std::os::fd::BorrowedFd<'_>) -> bool {
     read_write && mine.st_rdev == null.st_rdev && mine.st_ino == null.st_ino
 }
 
+/// Removes the pending temporary file, if any, for a process about to end without closing its
+/// output.
+pub(crate) fn remove_pending() {
+    if let Some(path) = PENDING.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        let _ = fs::remove_file(path);
+    }
+}
+
 fn forget_pending() {
     *PENDING.lock().unwrap_or_else(|e| e.into_inner()) = None;
 }

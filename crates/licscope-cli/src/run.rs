@@ -14,12 +14,19 @@ use licscope::prime::{JsonRecords, LicenseInfo, XmlStream, looks_like_xml};
 use licscope::{Error, ErrorKind};
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, DecodeArgs, EvalArgs, OutputFormat, SizeArgs, SourceArg};
+use crate::cli::{
+    Cli, Command, DecodeArgs, EvalArgs, FetchArgs, OutputFormat, SizeArgs, SourceArg,
+};
 use crate::escape;
+use crate::fetching::{self, Fetching, Setup, api_of, is_url, source_of};
 use crate::inputs::{self, Bounded, Input, glob_match};
 use crate::output::Output;
 use crate::render::{Format, JsonArray, Refusal, Renderer};
+use crate::targets;
+use licscope::fetch::Endpoint;
 use std::path::Path;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// Exit code of a usage error for `check`: Nagios reads 2 as CRITICAL, so it is UNKNOWN (3).
 const CHECK_USAGE_ERROR: u8 = 3;
@@ -28,6 +35,7 @@ const USAGE_ERROR: u8 = 2;
 
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
+    let started = Instant::now();
     let is_check = std::env::args_os().nth(1).is_some_and(|a| a == "check");
     let usage_error = if is_check {
         CHECK_USAGE_ERROR
@@ -67,17 +75,28 @@ pub fn main() -> ExitCode {
             &args.eval,
             format(args.format),
             args.output.as_deref(),
-            0,
+            Verbosity {
+                records: false,
+                requests: args.verbose > 0,
+                inputs: false,
+            },
             false,
+            started,
         ),
         Command::Check(args) => evaluate(
             &args.eval,
             Format::Nagios,
             args.output.as_deref(),
-            args.verbose,
+            Verbosity {
+                records: args.verbose > 0,
+                requests: args.verbose > 0,
+                inputs: args.verbose > 1,
+            },
             true,
+            started,
         ),
-        Command::Decode(args) => decode_command(args),
+        Command::Decode(args) => decode_command(args, started),
+        Command::Serve(args) => crate::serve::serve(args),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
             let written = Output::open(None)
@@ -111,7 +130,7 @@ fn format(f: OutputFormat) -> Format {
 }
 
 /// Writes one line to standard error; if that fails there is nowhere left to say so.
-fn report(line: &str) {
+pub(crate) fn report(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
@@ -123,23 +142,52 @@ fn hint(source: SourceArg) -> SourceHint {
     }
 }
 
+/// What `-v` shows.
+#[derive(Clone, Copy, Debug)]
+struct Verbosity {
+    /// Every record in `check`'s long output.
+    records: bool,
+    /// Every HTTP exchange, on standard error.
+    requests: bool,
+    /// Every input's outcome, on standard error.
+    inputs: bool,
+}
+
 /// `normalize` and `check`: every input, record by record, into one renderer.
 fn evaluate(
     args: &EvalArgs,
     format: Format,
     output: Option<&Path>,
-    verbose: u8,
+    verbose: Verbosity,
     check: bool,
+    started: Instant,
 ) -> u8 {
     let io_error = if check { CHECK_USAGE_ERROR } else { 1 };
-    let inputs = inputs::expand(&args.files);
+    let usage_error = if check {
+        CHECK_USAGE_ERROR
+    } else {
+        USAGE_ERROR
+    };
+    let plan = match plan(
+        &args.files,
+        args.source,
+        &args.fetch,
+        &args.sizes,
+        verbose.requests,
+        started,
+    ) {
+        Ok(plan) => plan,
+        Err(message) => return usage(usage_error, message),
+    };
+    let Plan {
+        inputs,
+        mut fetching,
+        deadline,
+        budget,
+    } = plan;
     if args.origin.is_some() && inputs.len() > 1 {
         return usage(
-            if check {
-                CHECK_USAGE_ERROR
-            } else {
-                USAGE_ERROR
-            },
+            usage_error,
             format!(
                 "--origin labels one input, and the arguments name {}: leave it out to label \
                  each by its rootUrl or file name",
@@ -158,7 +206,7 @@ fn evaluate(
         }
     };
     let mut renderer = Renderer::new(format, &policy);
-    if verbose > 0
+    if verbose.records
         && let Renderer::Nagios(n) = &mut renderer
     {
         n.show_every_record();
@@ -168,17 +216,27 @@ fn evaluate(
         (args.features.is_empty() || args.features.iter().any(|g| glob_match(g, feature)))
             && !args.exclude_features.iter().any(|g| glob_match(g, feature))
     };
+    // `check` answers by its deadline whatever an input does (a pipe or FIFO that never ends).
+    let watchdog = budget
+        .filter(|_| check)
+        .map(|t| Watchdog::start(started + t, t, output.is_some()));
     let mut failed = false;
-    for input in inputs {
+    for mut input in inputs {
         let mut written = 0usize;
+        if let Some(w) = &watchdog {
+            w.reading(&input.name);
+        }
+        take_answer(&mut input, fetching.as_mut(), deadline);
         let stem = input.stem();
+        let label = input.label.take();
         let origin = Origin {
-            explicit: args.origin.as_deref(),
+            explicit: args.origin.as_deref().or(label.as_deref()),
             stem: stem.as_deref(),
         };
+        let source = input.source.unwrap_or(args.source);
         let result = each_record(
-            &input,
-            args.source,
+            &mut input,
+            source,
             &args.sizes,
             origin,
             &policy,
@@ -190,7 +248,7 @@ fn evaluate(
                 Ok(())
             },
         );
-        if verbose > 1 {
+        if verbose.inputs {
             let outcome = if result.is_ok() { "read" } else { "failed" };
             report(&format!(
                 "licscope: trace: {}: {outcome}, {written} record{} taken",
@@ -214,6 +272,9 @@ fn evaluate(
             }
         }
     }
+    if let Some(w) = &watchdog {
+        w.finishing();
+    }
     let code = if check {
         renderer.nagios_code()
     } else {
@@ -231,9 +292,9 @@ fn evaluate(
 /// The labels an input's records may take, by the origin rule: the explicit one, else (Prime)
 /// the document's `rootUrl`, else the file stem.
 #[derive(Clone, Copy, Debug)]
-struct Origin<'a> {
-    explicit: Option<&'a str>,
-    stem: Option<&'a str>,
+pub(crate) struct Origin<'a> {
+    pub(crate) explicit: Option<&'a str>,
+    pub(crate) stem: Option<&'a str>,
 }
 
 impl<'a> Origin<'a> {
@@ -249,15 +310,15 @@ fn output_error(path: Option<&Path>, e: &io::Error) -> String {
 
 /// Decodes one input and hands its records to `take` one at a time. Returns the failure's
 /// error-line text (`NAME[:LINE:COL]: MESSAGE`, escaped).
-fn each_record(
-    input: &Input,
+pub(crate) fn each_record(
+    input: &mut Input,
     source: SourceArg,
     sizes: &SizeArgs,
     origin: Origin<'_>,
     policy: &Policy,
     take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
 ) -> Result<(), String> {
-    let name = &input.name;
+    let name = &input.name.clone();
     let fail = |e: &Error| failure(name, e);
     let refused = |r: Refusal| match r {
         Refusal::Input(message) => format!("{name}: {}", escape::text(&message)),
@@ -360,12 +421,12 @@ enum Body {
 /// the first bytes is streamed; anything else is read whole within `--max-document-size`, or
 /// refused at its first bytes when they cannot start a license document.
 fn open_input(
-    input: &Input,
+    input: &mut Input,
     source: SourceArg,
     sizes: &SizeArgs,
     stream: bool,
 ) -> Result<Body, String> {
-    let name = &input.name;
+    let name = &input.name.clone();
     let io_failure = |e: io::Error| format!("{name}: {}", escape::text(&e.to_string()));
     let (reader, size) = input.open().map_err(io_failure)?;
     let peeked = inputs::peek(reader).map_err(io_failure)?;
@@ -405,7 +466,23 @@ fn failure(name: &str, e: &Error) -> String {
 }
 
 /// `decode`: each input's vendor model, as one JSON array written input by input.
-fn decode_command(args: &DecodeArgs) -> u8 {
+fn decode_command(args: &DecodeArgs, started: Instant) -> u8 {
+    let Plan {
+        inputs,
+        mut fetching,
+        deadline,
+        ..
+    } = match plan(
+        &args.files,
+        args.source,
+        &args.fetch,
+        &args.sizes,
+        args.verbose > 0,
+        started,
+    ) {
+        Ok(plan) => plan,
+        Err(message) => return usage(USAGE_ERROR, message),
+    };
     let mut out = match Output::open(args.output.as_deref()) {
         Ok(out) => out,
         Err(e) => {
@@ -415,15 +492,16 @@ fn decode_command(args: &DecodeArgs) -> u8 {
     };
     let mut array = JsonArray::default();
     let mut failed = false;
-    for input in inputs::expand(&args.files) {
-        let entry = open_input(&input, args.source, &args.sizes, false)
+    for mut input in inputs {
+        take_answer(&mut input, fetching.as_mut(), deadline);
+        let source = input.source.unwrap_or(args.source);
+        let entry = open_input(&mut input, source, &args.sizes, false)
             .and_then(|body| match body {
                 Body::Whole(bytes) => Ok(bytes),
                 Body::XmlStream(_) => Err(format!("{}: not read whole", input.name)),
             })
             .and_then(|bytes| {
-                let decoded =
-                    decode(&bytes, hint(args.source)).map_err(|e| failure(&input.name, &e))?;
+                let decoded = decode(&bytes, hint(source)).map_err(|e| failure(&input.name, &e))?;
                 let (source, document) = match &decoded {
                     Decoded::Automation360(d) => ("automation360", serde_json::to_value(d)),
                     Decoded::CiscoPrime(r) => (
@@ -460,5 +538,167 @@ fn decode_command(args: &DecodeArgs) -> u8 {
             report(&output_error(args.output.as_deref(), &e));
             1
         }
+    }
+}
+
+/// The inputs of a run, the fetches of its URL inputs and targets, and its deadline.
+struct Plan {
+    inputs: Vec<Input>,
+    fetching: Option<Fetching>,
+    /// When work stops: a little before the run's deadline.
+    deadline: Option<Instant>,
+    /// The run's deadline (`-t`, or the default of a run that fetches).
+    budget: Option<Duration>,
+}
+
+/// Expands the FILE and URL arguments and the targets file into inputs, and starts fetching.
+/// A URL or targets file that cannot be used is a usage error (its message is returned); a
+/// target whose credentials or CA file cannot be read fails as an input.
+fn plan(
+    files: &[PathBuf],
+    source: SourceArg,
+    fetch: &FetchArgs,
+    sizes: &SizeArgs,
+    trace: bool,
+    started: Instant,
+) -> Result<Plan, String> {
+    let env = |name: &str| std::env::var(name).ok();
+    let mut setup = Setup::new(&fetch.credentials, &env);
+    let mut inputs = Vec::new();
+    let mut jobs = Vec::new();
+    for arg in files {
+        if !is_url(arg) {
+            inputs.extend(inputs::expand(std::slice::from_ref(arg)));
+            continue;
+        }
+        let text = arg.to_str().ok_or("a URL argument is not UTF-8")?;
+        // A URL with user information is refused without being repeated.
+        let shown = if text.contains('@') {
+            "a URL argument".to_owned()
+        } else {
+            escape::text(text)
+        };
+        let endpoint = Endpoint::parse(text, api_of(source))
+            .map_err(|e| format!("{shown}: {}", e.message()))?;
+        let (label, api) = (endpoint.host_port(), endpoint.api());
+        jobs.push(setup.job(endpoint, None, &shown));
+        inputs.push(Input::fetched(shown, jobs.len() - 1, label, source_of(api)));
+    }
+    if let Some(file) = &fetch.targets {
+        for spec in targets::read(file)?.targets {
+            let at = format!("{}:{}", escape::path(file), spec.line);
+            let name = escape::text(&spec.name);
+            let api = spec.source.and_then(api_of).or(api_of(source));
+            let endpoint = Endpoint::parse(&spec.url, api)
+                .map_err(|e| format!("{at}: target {name}: {}", e.message()))?;
+            let api = endpoint.api();
+            jobs.push(setup.job(endpoint, Some(&spec), &name));
+            inputs.push(Input::fetched(
+                name,
+                jobs.len() - 1,
+                spec.name.clone(),
+                source_of(api),
+            ));
+        }
+    }
+    let budget = fetch
+        .timeout
+        .or((!jobs.is_empty()).then_some(fetching::DEFAULT_DEADLINE));
+    // Work stops a little before the deadline, so that the answer is out within it.
+    let deadline = budget.map(|t| started + t - (t / 10).min(Duration::from_millis(250)));
+    let fetching = (!jobs.is_empty()).then(|| {
+        let text = match fetch.timeout {
+            Some(t) => format!("-t {}", t.as_secs_f64()),
+            None => format!(
+                "{} s by default, -t to change",
+                fetching::DEFAULT_DEADLINE.as_secs()
+            ),
+        };
+        Fetching::start(
+            jobs,
+            usize::from(fetch.jobs),
+            fetching::client(fetch, trace),
+            deadline,
+            text,
+            sizes,
+        )
+    });
+    Ok(Plan {
+        inputs,
+        fetching,
+        deadline,
+        budget,
+    })
+}
+
+/// Gives a fetched input its answer, waiting for it until the deadline; marks a file input
+/// reached after the deadline as not read.
+fn take_answer(input: &mut Input, fetching: Option<&mut Fetching>, deadline: Option<Instant>) {
+    match (input.fetch, fetching) {
+        (Some(index), Some(fetching)) => input.fetched = Some(fetching.take(index)),
+        _ => {
+            if deadline.is_some_and(|d| Instant::now() >= d) && input.unreadable.is_none() {
+                input.unreadable = Some(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "not read: the run's deadline (-t) passed",
+                ));
+            }
+        }
+    }
+}
+
+/// Ends `check` with UNKNOWN at its deadline if it is still reading an input then: an input
+/// that never ends (a pipe, a FIFO) cannot block a read past it. Fetches end before the deadline
+/// by themselves; this is for what the command cannot interrupt.
+struct Watchdog {
+    /// The input being read, and whether the answer is being written (then the watchdog stands
+    /// down).
+    state: std::sync::Arc<std::sync::Mutex<(String, bool)>>,
+}
+
+impl Watchdog {
+    fn start(at: Instant, budget: Duration, to_file: bool) -> Watchdog {
+        let state = std::sync::Arc::new(std::sync::Mutex::new((String::new(), false)));
+        let watched = state.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            // Held until the process ends: the main thread cannot start writing its answer.
+            let state = watched
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if state.1 {
+                return;
+            }
+            let mut line = format!(
+                "LICENSES UNKNOWN - timed out after {} s (-t) while reading ",
+                budget.as_secs_f64()
+            );
+            escape::push_nagios(&mut line, &state.0);
+            if to_file {
+                // The answer's file cannot be written in time: its temporary file goes, and the
+                // line goes to standard error.
+                crate::output::remove_pending();
+                report(&format!("licscope: error: {line}"));
+            } else {
+                let _ = writeln!(io::stdout().lock(), "{line}");
+            }
+            std::process::exit(i32::from(CHECK_USAGE_ERROR));
+        });
+        Watchdog { state }
+    }
+
+    fn reading(&self, name: &str) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        name.clone_into(&mut state.0);
+    }
+
+    fn finishing(&self) {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1 = true;
     }
 }

@@ -8,6 +8,8 @@
 //!   encoders (feature `prime`).
 //! - [`normalize`]: the vendor-neutral [`LicenseRecord`](normalize::LicenseRecord), source
 //!   detection and the record's JSON Schema (feature `normalize`).
+//! - [`fetch`]: blocking clients that fetch license data from Control Rooms and Prime servers
+//!   (feature `fetch`: ureq with rustls).
 //! - [`Error`], [`ErrorKind`] and [`Limits`], shared by every decoder.
 //!
 //! # Example
@@ -30,7 +32,9 @@
 //!
 //! # Features
 //!
-//! All on by default: `a360`, `prime`, `normalize` (which needs the other two).
+//! All on by default: `a360`, `prime`, `normalize` (which needs the other two) and `fetch`
+//! (which needs `a360` and `prime`). A tool that only decodes turns `fetch` off and keeps no
+//! HTTP or TLS code in its tree.
 
 #![deny(missing_docs)]
 
@@ -47,3 +51,8 @@ pub use licscope_prime as prime;
 /// The vendor-neutral record: see [`licscope_normalize`].
 #[cfg(feature = "normalize")]
 pub use licscope_normalize as normalize;
+
+/// Live collection: blocking clients that fetch and decode license data from Control Rooms
+/// and Prime servers: see [`licscope_fetch`].
+#[cfg(feature = "fetch")]
+pub use licscope_fetch as fetch;

@@ -5,7 +5,9 @@
 
 mod behaviour;
 mod hostile;
+mod live;
 mod outputs;
+mod serve;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -19,8 +21,32 @@ pub(crate) struct Run {
 
 /// Runs `licscope ARGS` from the repository root, feeding `stdin`.
 pub(crate) fn licscope(args: &[&str], stdin: &[u8]) -> Run {
+    licscope_with_env(args, stdin, &[])
+}
+
+/// Runs `licscope ARGS` with these environment variables set, and none of the proxy or
+/// credential variables of the environment the tests run in. A run still going after 60 s is
+/// killed (and fails its test).
+pub(crate) fn licscope_with_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let root = licscope_fixtures::root().join("..");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_licscope"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_licscope"));
+    for name in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+        "LICSCOPE_USER",
+        "LICSCOPE_PASSWORD",
+        "LICSCOPE_API_KEY",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    let mut child = command
         .args(args)
         .current_dir(root)
         .stdin(Stdio::piped())
@@ -35,7 +61,23 @@ pub(crate) fn licscope(args: &[&str], stdin: &[u8]) -> Run {
     let feeder = std::thread::spawn(move || {
         let _ = pipe.write_all(&stdin);
     });
+    let id = child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            for _ in 0..600 {
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+        })
+    };
     let out = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    watchdog.join().unwrap();
     feeder.join().unwrap();
     Run {
         stdout: String::from_utf8(out.stdout).unwrap(),

@@ -1,0 +1,378 @@
+//! Live collection in the command: URL arguments and targets files become inputs that worker
+//! threads fetch within the run's deadline. Each answer is spooled (in memory up to 1 MiB, then
+//! in an anonymous temporary file) within the same byte limits as files, then decoded like a
+//! file. Credentials come from the target, else the flags, else the environment, and never
+//! from the command line itself.
+
+use std::collections::HashSet;
+use std::io::{self, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use licscope::fetch::{Api, Client, Credentials, Endpoint, Exchange, Secret, Target, Trust};
+use licscope::prime::looks_like_xml;
+use tempfile::SpooledTempFile;
+
+use crate::cli::{CredentialArgs, FetchArgs, SizeArgs, SourceArg};
+use crate::escape;
+use crate::targets::TargetSpec;
+
+/// The deadline of a run that fetches and was given no `-t`.
+pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+/// How large a fetched answer is held in memory before it moves to a temporary file.
+const IN_MEMORY: usize = 1 << 20;
+/// The largest secret file read.
+const SECRET_FILE: u64 = 64 << 10;
+
+/// A fetched answer, ready to be read as an input.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub(crate) body: SpooledTempFile,
+    pub(crate) size: u64,
+}
+
+/// One target to fetch, or why it cannot be.
+pub(crate) type Job = Result<Target, String>;
+
+/// Whether a command-line argument is a URL to fetch.
+pub(crate) fn is_url(arg: &Path) -> bool {
+    let bytes = arg.as_os_str().as_encoded_bytes();
+    let starts = |p: &[u8]| bytes.len() >= p.len() && bytes[..p.len()].eq_ignore_ascii_case(p);
+    starts(b"http://") || starts(b"https://")
+}
+
+/// The API `--source` (or a target's `source`) names, if it names one.
+pub(crate) fn api_of(source: SourceArg) -> Option<Api> {
+    match source {
+        SourceArg::Auto => None,
+        SourceArg::Automation360 => Some(Api::Automation360),
+        SourceArg::CiscoPrime => Some(Api::CiscoPrime),
+    }
+}
+
+/// The `--source` value of an API.
+pub(crate) fn source_of(api: Api) -> SourceArg {
+    match api {
+        Api::Automation360 => SourceArg::Automation360,
+        _ => SourceArg::CiscoPrime,
+    }
+}
+
+/// Builds the targets' credentials, trust and timeouts from the targets file, the flags and
+/// the environment, in that order; warns once per secret file readable by group or others.
+pub(crate) struct Setup<'a> {
+    args: &'a CredentialArgs,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    warned: HashSet<PathBuf>,
+}
+
+impl<'a> Setup<'a> {
+    pub(crate) fn new(
+        args: &'a CredentialArgs,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Setup<'a> {
+        Setup {
+            args,
+            env,
+            warned: HashSet::new(),
+        }
+    }
+
+    /// The target for `endpoint`, with what `spec` (a targets-file entry) sets, or why it
+    /// cannot be fetched. `name` is how messages name the target.
+    pub(crate) fn job(&mut self, endpoint: Endpoint, spec: Option<&TargetSpec>, name: &str) -> Job {
+        let api = endpoint.api();
+        let mut target = Target::new(endpoint);
+        let user = spec
+            .and_then(|s| s.user.clone())
+            .or_else(|| self.args.user.clone())
+            .or_else(|| (self.env)("LICSCOPE_USER").filter(|u| !u.is_empty()))
+            .ok_or("no user to log in as: give --user, LICSCOPE_USER or the target's user")?;
+        let secret = self.secret(api, spec)?;
+        target = target.with_credentials(secret.into_credentials(user));
+        let trust = match (
+            spec.and_then(|s| s.ca_file.as_deref()),
+            spec.is_some_and(|s| s.insecure),
+        ) {
+            (Some(file), _) => Some(ca_bundle(file)?),
+            (None, true) => Some(Trust::insecure()),
+            (None, false) => match (&self.args.ca_file, self.args.insecure) {
+                (Some(file), _) => Some(ca_bundle(file)?),
+                (None, true) => Some(Trust::insecure()),
+                (None, false) => None,
+            },
+        };
+        if let Some(trust) = trust {
+            if trust.is_insecure() {
+                crate::run::report(&format!(
+                    "licscope: warning: {}: TLS certificates are not verified (insecure): anyone \
+                     on the path can read the credentials and forge the answer",
+                    escape::text(name)
+                ));
+            }
+            target = target.with_trust(trust);
+        }
+        if let Some(timeout) = spec.and_then(|s| s.timeout) {
+            target = target.with_timeout(timeout);
+        }
+        Ok(target)
+    }
+
+    fn secret(&mut self, api: Api, spec: Option<&TargetSpec>) -> Result<Kind, String> {
+        let wanted = match api {
+            Api::CiscoPrime => {
+                "a password: --password-file, LICSCOPE_PASSWORD or the target's password_file"
+            }
+            _ => {
+                "a password or API key: --password-file, --api-key-file, LICSCOPE_PASSWORD, \
+                  LICSCOPE_API_KEY or the target's password_file or api_key_file"
+            }
+        };
+        if let Some(spec) = spec {
+            if let Some(file) = &spec.password_file {
+                return self.read(file).map(Kind::Password);
+            }
+            if let Some(file) = &spec.api_key_file {
+                return self.read(file).map(Kind::ApiKey);
+            }
+        }
+        if let Some(file) = &self.args.password_file {
+            return self.read(file).map(Kind::Password);
+        }
+        if let Some(file) = &self.args.api_key_file {
+            return self.read(file).map(Kind::ApiKey);
+        }
+        let var = |name| (self.env)(name).filter(|v| !v.is_empty()).map(Secret::new);
+        let key = if api == Api::Automation360 {
+            var("LICSCOPE_API_KEY").map(Kind::ApiKey)
+        } else {
+            None
+        };
+        key.or_else(|| var("LICSCOPE_PASSWORD").map(Kind::Password))
+            .ok_or_else(|| format!("no secret to log in with: give {wanted}"))
+    }
+
+    /// Reads a secret file: its first line, without the line end.
+    fn read(&mut self, path: &Path) -> Result<Secret, String> {
+        let shown = escape::path(path);
+        let fail = |e: io::Error| {
+            format!(
+                "the secret file {shown} cannot be read: {}",
+                escape::text(&e.to_string())
+            )
+        };
+        let file = std::fs::File::open(path).map_err(fail)?;
+        if let Some(mode) = group_or_other_readable(&file)
+            && self.warned.insert(path.to_owned())
+        {
+            crate::run::report(&format!(
+                "licscope: warning: the secret file {shown} is readable by group or others \
+                 (mode {mode:03o}): chmod 600 it"
+            ));
+        }
+        let mut bytes = Vec::new();
+        file.take(SECRET_FILE)
+            .read_to_end(&mut bytes)
+            .map_err(fail)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("the secret file {shown} is not UTF-8 text"))?;
+        let line = text.lines().next().unwrap_or_default();
+        if line.is_empty() {
+            return Err(format!("the secret file {shown} is empty"));
+        }
+        Ok(Secret::new(line))
+    }
+}
+
+/// A password or API key, before the user is known.
+enum Kind {
+    Password(Secret),
+    ApiKey(Secret),
+}
+
+impl Kind {
+    fn into_credentials(self, user: String) -> Credentials {
+        match self {
+            Kind::Password(s) => Credentials::password(user, s),
+            Kind::ApiKey(s) => Credentials::api_key(user, s),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn group_or_other_readable(file: &std::fs::File) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = file.metadata().ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn group_or_other_readable(_: &std::fs::File) -> Option<u32> {
+    None
+}
+
+fn ca_bundle(path: &Path) -> Result<Trust, String> {
+    let shown = escape::path(path);
+    let pem = std::fs::read(path).map_err(|e| {
+        format!(
+            "the CA file {shown} cannot be read: {}",
+            escape::text(&e.to_string())
+        )
+    })?;
+    Trust::from_pem(&pem).map_err(|e| format!("the CA file {shown}: {}", e.message()))
+}
+
+/// The client of a run: its retries, and `-v`'s trace of every exchange.
+pub(crate) fn client(args: &FetchArgs, trace: bool) -> Client {
+    let client = Client::new().with_retries(args.retries);
+    if !trace {
+        return client;
+    }
+    client.with_observer(trace_exchange)
+}
+
+/// `-v`'s trace of one exchange, on standard error.
+pub(crate) fn trace_exchange(e: &Exchange<'_>) {
+    {
+        let outcome = match (e.status, e.failure) {
+            (Some(status), _) => format!("HTTP {status}"),
+            (None, Some(failure)) => format!("failed: {failure}"),
+            (None, None) => "failed".to_owned(),
+        };
+        crate::run::report(&format!(
+            "licscope: trace: {} {} [{}]: {outcome} after {:.3} s",
+            e.method,
+            escape::text(e.url),
+            e.credentials,
+            e.elapsed.as_secs_f64()
+        ));
+    }
+}
+
+/// The fetches of a run, on worker threads; answers are taken in input order.
+pub(crate) struct Fetching {
+    answers: Receiver<(usize, Result<Fetched, String>)>,
+    arrived: Vec<Option<Result<Fetched, String>>>,
+    deadline: Option<Instant>,
+    /// What the deadline was, for the timeout message: `-t 30`.
+    deadline_text: String,
+}
+
+impl Fetching {
+    /// Starts `jobs` on at most `threads` threads. The deadline bounds every fetch.
+    pub(crate) fn start(
+        jobs: Vec<Job>,
+        threads: usize,
+        client: Client,
+        deadline: Option<Instant>,
+        deadline_text: String,
+        sizes: &SizeArgs,
+    ) -> Fetching {
+        let (send, answers) = mpsc::channel();
+        let count = jobs.len();
+        let jobs = Arc::new(jobs);
+        let client = Arc::new(client);
+        let next = Arc::new(AtomicUsize::new(0));
+        let limits = (sizes.max_document_size, sizes.max_stream_size);
+        for _ in 0..threads.min(count) {
+            let (jobs, client, next, send) =
+                (jobs.clone(), client.clone(), next.clone(), send.clone());
+            // Detached: a fetch still running at the deadline is abandoned with its thread,
+            // which ends with the process.
+            std::thread::spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(job) = jobs.get(i) else { break };
+                    let answer = match job {
+                        Ok(target) => fetch(&client, target, deadline, limits),
+                        Err(e) => Err(e.clone()),
+                    };
+                    if send.send((i, answer)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Fetching {
+            answers,
+            arrived: (0..count).map(|_| None).collect(),
+            deadline,
+            deadline_text,
+        }
+    }
+
+    /// The answer of job `index`, waiting for it until the deadline.
+    pub(crate) fn take(&mut self, index: usize) -> Result<Fetched, String> {
+        loop {
+            if let Some(answer) = self.arrived.get_mut(index).and_then(Option::take) {
+                return answer;
+            }
+            let received = match self.deadline {
+                None => self
+                    .answers
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+                Some(d) => self
+                    .answers
+                    .recv_timeout(d.saturating_duration_since(Instant::now())),
+            };
+            match received {
+                Ok((i, answer)) => {
+                    if let Some(slot) = self.arrived.get_mut(i) {
+                        *slot = Some(answer);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(format!(
+                        "timed out: no complete answer within the run's deadline ({})",
+                        self.deadline_text
+                    ));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("the fetch ended without an answer".to_owned());
+                }
+            }
+        }
+    }
+}
+
+/// Fetches one target and spools its answer within the byte limits: Prime XML within
+/// `--max-stream-size`, anything else within `--max-document-size`.
+pub(crate) fn fetch(
+    client: &Client,
+    target: &Target,
+    deadline: Option<Instant>,
+    (max_document, max_stream): (u64, u64),
+) -> Result<Fetched, String> {
+    let mut body = client
+        .open(target, deadline)
+        .map_err(|e| e.message().to_owned())?;
+    let read_failed = |e: io::Error| e.to_string();
+    let mut head = Vec::with_capacity(8 << 10);
+    (&mut body)
+        .take(8 << 10)
+        .read_to_end(&mut head)
+        .map_err(read_failed)?;
+    let stream = looks_like_xml(&head) && target.endpoint.api() == Api::CiscoPrime;
+    let (limit, what) = if stream {
+        (max_stream, "streamed XML (--max-stream-size)")
+    } else {
+        (max_document, "a whole document (--max-document-size)")
+    };
+    let mut spool = tempfile::spooled_tempfile(IN_MEMORY);
+    let spooled = |e: io::Error| format!("the answer could not be held: {e}");
+    spool.write_all(&head).map_err(spooled)?;
+    let rest = limit.saturating_add(1).saturating_sub(head.len() as u64);
+    io::copy(&mut (&mut body).take(rest), &mut spool).map_err(read_failed)?;
+    let size = spool.stream_position().map_err(spooled)?;
+    if size > limit {
+        return Err(format!(
+            "the answer is longer than the limit of {limit} bytes for {what}"
+        ));
+    }
+    spool.rewind().map_err(spooled)?;
+    Ok(Fetched { body: spool, size })
+}

@@ -1,0 +1,793 @@
+//! `licscope serve`: a Prometheus exporter for the targets of a config file, in the
+//! multi-target pattern of blackbox_exporter and snmp_exporter.
+//!
+//! - `GET /probe?target=NAME`: the target's metrics (the families of `normalize --format
+//!   prometheus`) and `licscope_probe_success`, `licscope_probe_duration_seconds`. A success is
+//!   cached for `min_interval`, a failure for `failure_interval`; concurrent probes of a
+//!   target wait for one fetch. A probe answers by the scrape's deadline (the
+//!   `X-Prometheus-Scrape-Timeout-Seconds` header less 0.5 s, 9.5 s without it); a fetch still
+//!   running then goes on in the background and fills the cache.
+//! - `GET /metrics` (the exporter's own), `GET /`, `GET /-/healthy`, `GET /-/ready`,
+//!   `POST /-/reload`.
+//! - SIGHUP re-reads the config (the old one stays if the new one is invalid); SIGTERM and
+//!   SIGINT end the process at once. One logfmt line per probe outcome on standard error.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use licscope::fetch::{Client, Endpoint, Exchange, Target};
+use licscope::normalize::Policy;
+use time::OffsetDateTime;
+
+use crate::cli::{ServeArgs, SizeArgs, SourceArg};
+use crate::escape;
+use crate::fetching::{self, Setup, api_of, source_of};
+use crate::inputs::Input;
+use crate::render::{Format, Renderer};
+use crate::run::{Origin, each_record, report};
+use crate::targets::{self, Serve};
+
+/// Where the exporter listens unless told: loopback, on a port none of the well-known
+/// exporters uses.
+pub(crate) const DEFAULT_LISTEN: std::net::SocketAddr = std::net::SocketAddr::V4(
+    std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 9841),
+);
+const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(300);
+const DEFAULT_FAILURE_INTERVAL: Duration = Duration::from_secs(30);
+/// The scrape timeout assumed without Prometheus' header, and what is kept back from it.
+const DEFAULT_SCRAPE_TIMEOUT: f64 = 10.0;
+const SCRAPE_OFFSET: f64 = 0.5;
+/// How long a background fetch may run when its target sets no timeout.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+/// Threads answering HTTP requests: a probe can wait for its fetch up to the scrape timeout.
+const WORKERS: usize = 32;
+const METRICS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Runs the exporter until SIGTERM or SIGINT; 1 for a config or listening error at start.
+pub(crate) fn serve(args: &ServeArgs) -> u8 {
+    let exporter = match Exporter::new(args) {
+        Ok(exporter) => Arc::new(exporter),
+        Err(message) => {
+            log("error", "the config cannot be used", &[("error", message)]);
+            return 1;
+        }
+    };
+    let listen = args
+        .listen
+        .or(exporter.config().serve.listen)
+        .unwrap_or(DEFAULT_LISTEN);
+    let server = match listener(listen) {
+        Ok(server) => Arc::new(server),
+        Err(e) => {
+            log(
+                "error",
+                "cannot listen",
+                &[("address", listen.to_string()), ("error", e.to_string())],
+            );
+            return 1;
+        }
+    };
+    let signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ]);
+    let mut signals = match signals {
+        Ok(signals) => signals,
+        Err(e) => {
+            log(
+                "error",
+                "cannot handle signals",
+                &[("error", e.to_string())],
+            );
+            return 1;
+        }
+    };
+    let address = server
+        .server_addr()
+        .to_ip()
+        .map_or_else(|| listen.to_string(), |a| a.to_string());
+    log(
+        "info",
+        "listening",
+        &[
+            ("address", address),
+            ("targets", exporter.config().names.len().to_string()),
+        ],
+    );
+    for _ in 0..WORKERS {
+        let (server, exporter) = (server.clone(), exporter.clone());
+        std::thread::spawn(move || {
+            while let Ok(request) = server.recv() {
+                exporter.handle(request);
+            }
+        });
+    }
+    for signal in signals.forever() {
+        if signal == signal_hook::consts::SIGHUP {
+            let _ = exporter.reload("SIGHUP");
+        } else {
+            log("info", "shutting down", &[("signal", signal.to_string())]);
+            // The process ends with this thread: probes still waiting end with it.
+            return 0;
+        }
+    }
+    0
+}
+
+/// The HTTP server on `address`, its sockets without Nagle's algorithm: tiny_http writes a
+/// response's head and body in two writes, and with Nagle the body waited for the client's
+/// delayed ACK (40 ms per request on Linux). Accepted sockets inherit TCP_NODELAY from the
+/// listening one on Linux.
+fn listener(
+    address: std::net::SocketAddr,
+) -> Result<tiny_http::Server, Box<dyn std::error::Error + Send + Sync + 'static>> {
+    let listener = std::net::TcpListener::bind(address)?;
+    rustix::net::sockopt::set_tcp_nodelay(&listener, true)?;
+    tiny_http::Server::from_listener(listener, None)
+}
+
+/// The exporter: its config (replaced on reload), the shared client, counters.
+struct Exporter {
+    args: ServeSettings,
+    config: RwLock<Arc<Config>>,
+    client: Arc<Client>,
+    counters: Arc<Counters>,
+}
+
+/// What the command line says, kept for reloads.
+struct ServeSettings {
+    path: std::path::PathBuf,
+    credentials: crate::cli::CredentialArgs,
+    sizes: (u64, u64),
+}
+
+/// One loaded config.
+struct Config {
+    targets: HashMap<String, Arc<Probed>>,
+    /// Target names in file order, for the index page.
+    names: Vec<String>,
+    serve: Serve,
+}
+
+/// A configured target and its cache.
+struct Probed {
+    name: String,
+    target: Target,
+    source: SourceArg,
+    min_interval: Duration,
+    failure_interval: Duration,
+    timeout: Duration,
+    /// What a reload compares to keep the cache: the target's settings, not its secrets.
+    fingerprint: String,
+    cache: Arc<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    state: Mutex<CacheState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct CacheState {
+    latest: Option<Outcome>,
+    fetching: bool,
+}
+
+struct Outcome {
+    at: Instant,
+    /// The rendered metrics, or why the fetch failed.
+    result: Result<Arc<[u8]>, Arc<str>>,
+}
+
+/// How a probe got its answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Got {
+    Cached,
+    Fetched,
+    TimedOut,
+}
+
+impl Exporter {
+    fn new(args: &ServeArgs) -> Result<Exporter, String> {
+        let settings = ServeSettings {
+            path: args.config.clone(),
+            credentials: args.credentials.clone(),
+            sizes: (args.sizes.max_document_size, args.sizes.max_stream_size),
+        };
+        let config = load(&settings)?;
+        let counters = Arc::new(Counters::default());
+        counters.reloaded(true);
+        let observed = counters.clone();
+        let trace = args.verbose > 0;
+        let client =
+            Client::new()
+                .with_retries(args.retries)
+                .with_observer(move |e: &Exchange<'_>| {
+                    observed.vendor_request(e.status);
+                    if trace {
+                        fetching::trace_exchange(e);
+                    }
+                });
+        Ok(Exporter {
+            args: settings,
+            config: RwLock::new(Arc::new(config)),
+            client: Arc::new(client),
+            counters,
+        })
+    }
+
+    fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Re-reads the config; keeps the old one (and says why) if the new one cannot be used.
+    fn reload(&self, why: &str) -> Result<(), String> {
+        match load(&self.args) {
+            Ok(mut fresh) => {
+                let old = self.config();
+                for (name, probed) in &mut fresh.targets {
+                    if let Some(before) = old.targets.get(name)
+                        && before.fingerprint == probed.fingerprint
+                        && let Some(probed) = Arc::get_mut(probed)
+                    {
+                        probed.cache = before.cache.clone();
+                    }
+                }
+                let count = fresh.names.len();
+                *self.config.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(fresh);
+                self.counters.reloaded(true);
+                log(
+                    "info",
+                    "config reloaded",
+                    &[("trigger", why.to_owned()), ("targets", count.to_string())],
+                );
+                Ok(())
+            }
+            Err(message) => {
+                self.counters.reloaded(false);
+                log(
+                    "error",
+                    "config reload failed; the old config stays",
+                    &[("trigger", why.to_owned()), ("error", message.clone())],
+                );
+                Err(message)
+            }
+        }
+    }
+
+    fn handle(&self, request: tiny_http::Request) {
+        let started = Instant::now();
+        let url = request.url().to_owned();
+        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        let read = matches!(
+            request.method(),
+            tiny_http::Method::Get | tiny_http::Method::Head
+        );
+        let write = matches!(
+            request.method(),
+            tiny_http::Method::Post | tiny_http::Method::Put
+        );
+        let (status, content_type, body): (u16, &str, Vec<u8>) = match path {
+            "/probe" if read => self.probe(&request, query, started),
+            "/metrics" if read => (
+                200,
+                METRICS_TYPE,
+                self.counters.render(&self.config()).into(),
+            ),
+            "/" if read => (
+                200,
+                "text/html; charset=utf-8",
+                index(&self.config()).into(),
+            ),
+            "/-/healthy" if read => (200, "text/plain", "licscope is Healthy.\n".into()),
+            "/-/ready" if read => (200, "text/plain", "licscope is Ready.\n".into()),
+            "/-/reload" if write => match self.reload("POST /-/reload") {
+                Ok(()) => (200, "text/plain", Vec::new()),
+                Err(m) => (
+                    500,
+                    "text/plain",
+                    format!("failed to reload config: {}\n", escape::text(&m)).into(),
+                ),
+            },
+            "/probe" | "/metrics" | "/" | "/-/healthy" | "/-/ready" | "/-/reload" => {
+                (405, "text/plain", "method not allowed\n".into())
+            }
+            _ => (404, "text/plain", "not found\n".into()),
+        };
+        let mut response = tiny_http::Response::from_data(body).with_status_code(status);
+        if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", content_type) {
+            response.add_header(header);
+        }
+        let _ = request.respond(response);
+    }
+
+    fn probe(
+        &self,
+        request: &tiny_http::Request,
+        query: &str,
+        started: Instant,
+    ) -> (u16, &'static str, Vec<u8>) {
+        let Some(name) = query_param(query, "target") else {
+            self.counters.probe("unknown_target");
+            return (
+                400,
+                "text/plain",
+                b"the target parameter is missing: /probe?target=NAME\n".to_vec(),
+            );
+        };
+        let config = self.config();
+        let Some(probed) = config.targets.get(&name) else {
+            self.counters.probe("unknown_target");
+            return (
+                400,
+                "text/plain",
+                format!(
+                    "unknown target {:?}: only the targets of the config can be probed\n",
+                    escape::text(&name)
+                )
+                .into(),
+            );
+        };
+        let scrape = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("X-Prometheus-Scrape-Timeout-Seconds"))
+            .and_then(|h| h.value.as_str().trim().parse::<f64>().ok())
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .unwrap_or(DEFAULT_SCRAPE_TIMEOUT)
+            .min(86_400.0);
+        let budget = if scrape > 2.0 * SCRAPE_OFFSET {
+            scrape - SCRAPE_OFFSET
+        } else {
+            scrape / 2.0
+        };
+        let deadline = started + Duration::from_secs_f64(budget);
+        let (result, got) = self.outcome(probed, deadline);
+        let seconds = started.elapsed().as_secs_f64();
+        let mut body = Vec::with_capacity(result.as_ref().map_or(0, |m| m.len()) + 320);
+        let (success, outcome) = match (&result, got) {
+            (Ok(metrics), _) => {
+                body.extend_from_slice(metrics);
+                (1, "success")
+            }
+            (Err(_), Got::TimedOut) => (0, "timeout"),
+            (Err(_), _) => (0, "failure"),
+        };
+        self.counters.probe(outcome);
+        if got == Got::Cached {
+            self.counters.cache_hit();
+        }
+        let _ = std::io::Write::write_fmt(
+            &mut body,
+            format_args!(
+                "# HELP licscope_probe_success Whether the target's license data was fetched and \
+             decoded.\n# TYPE licscope_probe_success gauge\nlicscope_probe_success {success}\n\
+             # HELP licscope_probe_duration_seconds How long the probe took.\n\
+             # TYPE licscope_probe_duration_seconds gauge\nlicscope_probe_duration_seconds {seconds}\n"
+            ),
+        );
+        let mut fields = vec![
+            ("target", probed.name.clone()),
+            ("outcome", outcome.to_owned()),
+            ("cached", (got == Got::Cached).to_string()),
+            ("duration_seconds", format!("{seconds:.3}")),
+        ];
+        if let Err(reason) = &result {
+            fields.push(("reason", reason.to_string()));
+        }
+        log(if success == 1 { "info" } else { "warn" }, "probe", &fields);
+        (200, METRICS_TYPE, body)
+    }
+
+    /// The target's latest outcome if still fresh, else the outcome of a fetch (started here
+    /// or by a concurrent probe), waited for until the deadline.
+    fn outcome(
+        &self,
+        probed: &Arc<Probed>,
+        deadline: Instant,
+    ) -> (Result<Arc<[u8]>, Arc<str>>, Got) {
+        let cache = &probed.cache;
+        let mut state = lock(&cache.state);
+        let mut waited = false;
+        loop {
+            if let Some(latest) = &state.latest {
+                let interval = if latest.result.is_ok() {
+                    probed.min_interval
+                } else {
+                    probed.failure_interval
+                };
+                if latest.at.elapsed() < interval {
+                    let got = if waited { Got::Fetched } else { Got::Cached };
+                    return (latest.result.clone(), got);
+                }
+            }
+            if !state.fetching {
+                state.fetching = true;
+                let (probed, client, sizes) =
+                    (probed.clone(), self.client.clone(), self.args.sizes);
+                std::thread::spawn(move || {
+                    let result = fetch_metrics(&probed, &client, sizes).map_err(Arc::from);
+                    let mut state = lock(&probed.cache.state);
+                    state.latest = Some(Outcome {
+                        at: Instant::now(),
+                        result,
+                    });
+                    state.fetching = false;
+                    probed.cache.changed.notify_all();
+                });
+            }
+            waited = true;
+            let Some(left) = deadline
+                .checked_duration_since(Instant::now())
+                .filter(|d| !d.is_zero())
+            else {
+                return (
+                    Err(Arc::from(
+                        "timed out: no answer within the scrape's deadline; the fetch goes on and \
+                         fills the cache",
+                    )),
+                    Got::TimedOut,
+                );
+            };
+            state = cache
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+/// Fetches a target and renders its records as `normalize --format prometheus` does, with the
+/// default windows of `check` (30 and 7 days).
+fn fetch_metrics(
+    probed: &Probed,
+    client: &Client,
+    (max_document, max_stream): (u64, u64),
+) -> Result<Arc<[u8]>, String> {
+    let deadline = Some(Instant::now() + probed.timeout);
+    let fetched = fetching::fetch(client, &probed.target, deadline, (max_document, max_stream))?;
+    let mut input = Input::fetched(probed.name.clone(), 0, probed.name.clone(), probed.source);
+    input.fetched = Some(Ok(fetched));
+    let policy = Policy::new(OffsetDateTime::now_utc());
+    let mut renderer = Renderer::new(Format::Prometheus, &policy);
+    let mut out = Vec::new();
+    let sizes = SizeArgs {
+        max_document_size: max_document,
+        max_stream_size: max_stream,
+    };
+    let origin = Origin {
+        explicit: Some(&probed.name),
+        stem: None,
+    };
+    let read = each_record(
+        &mut input,
+        probed.source,
+        &sizes,
+        origin,
+        &policy,
+        &mut |record| renderer.record(&mut out, &record),
+    );
+    // The error line's "NAME: " prefix is the target's name, which the log line has already.
+    read.map_err(|e| {
+        e.strip_prefix(&format!("{}: ", probed.name))
+            .map_or_else(|| e.clone(), str::to_owned)
+    })?;
+    renderer.end_input(None);
+    renderer.finish(&mut out).map_err(|e| e.to_string())?;
+    Ok(Arc::from(out))
+}
+
+/// Reads and checks the config: every target's URL, credentials and CA file.
+fn load(settings: &ServeSettings) -> Result<Config, String> {
+    let file = targets::read(&settings.path)?;
+    let env = |name: &str| std::env::var(name).ok();
+    let mut setup = Setup::new(&settings.credentials, &env);
+    let min_default = file.serve.min_interval.unwrap_or(DEFAULT_MIN_INTERVAL);
+    let failure_interval = file
+        .serve
+        .failure_interval
+        .unwrap_or(DEFAULT_FAILURE_INTERVAL);
+    let mut targets = HashMap::new();
+    let mut names = Vec::new();
+    for spec in &file.targets {
+        let at = format!("{}:{}", escape::path(&settings.path), spec.line);
+        let name = escape::text(&spec.name);
+        let endpoint = Endpoint::parse(&spec.url, spec.source.and_then(api_of))
+            .map_err(|e| format!("{at}: target {name}: {}", e.message()))?;
+        let source = source_of(endpoint.api());
+        let target = setup
+            .job(endpoint, Some(spec), &name)
+            .map_err(|m| format!("{at}: target {name}: {m}"))?;
+        let fingerprint = format!(
+            "{:?}",
+            (
+                &spec.url,
+                spec.source,
+                &spec.user,
+                &spec.password_file,
+                &spec.api_key_file,
+                &spec.ca_file,
+                spec.insecure,
+                spec.timeout
+            )
+        );
+        names.push(spec.name.clone());
+        targets.insert(
+            spec.name.clone(),
+            Arc::new(Probed {
+                name: spec.name.clone(),
+                target,
+                source,
+                min_interval: spec.min_interval.unwrap_or(min_default),
+                failure_interval,
+                timeout: spec.timeout.unwrap_or(FETCH_TIMEOUT),
+                fingerprint,
+                cache: Arc::default(),
+            }),
+        );
+    }
+    Ok(Config {
+        targets,
+        names,
+        serve: file.serve,
+    })
+}
+
+/// The exporter's own metrics.
+#[derive(Default)]
+struct Counters {
+    counts: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    probes: BTreeMap<&'static str, u64>,
+    cache_hits: u64,
+    vendor: BTreeMap<String, u64>,
+    reload_ok: bool,
+    reload_at: f64,
+}
+
+impl Counters {
+    fn probe(&self, outcome: &'static str) {
+        *lock(&self.counts).probes.entry(outcome).or_default() += 1;
+    }
+
+    fn cache_hit(&self) {
+        lock(&self.counts).cache_hits += 1;
+    }
+
+    fn vendor_request(&self, status: Option<u16>) {
+        let code = status.map_or_else(|| "none".to_owned(), |s| s.to_string());
+        *lock(&self.counts).vendor.entry(code).or_default() += 1;
+    }
+
+    fn reloaded(&self, ok: bool) {
+        let mut counts = lock(&self.counts);
+        counts.reload_ok = ok;
+        if ok {
+            counts.reload_at = unix_now();
+        }
+    }
+
+    fn render(&self, config: &Config) -> String {
+        let counts = lock(&self.counts);
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP licscope_build_info The licscope version of this exporter.\n\
+             # TYPE licscope_build_info gauge\nlicscope_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        out.push_str(
+            "# HELP licscope_exporter_probes_total Probes answered, by outcome.\n\
+             # TYPE licscope_exporter_probes_total counter\n",
+        );
+        for outcome in ["success", "failure", "timeout", "unknown_target"] {
+            let n = counts.probes.get(outcome).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "licscope_exporter_probes_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP licscope_exporter_cache_hits_total Probes answered from the cache, without \
+             a fetch.\n# TYPE licscope_exporter_cache_hits_total counter\n\
+             licscope_exporter_cache_hits_total {}",
+            counts.cache_hits
+        );
+        out.push_str(
+            "# HELP licscope_exporter_vendor_requests_total HTTP requests to the vendors' \
+             servers, by status code (none: no answer arrived).\n\
+             # TYPE licscope_exporter_vendor_requests_total counter\n",
+        );
+        for (code, n) in &counts.vendor {
+            let _ = writeln!(
+                out,
+                "licscope_exporter_vendor_requests_total{{code=\"{code}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP licscope_exporter_targets Targets in the loaded config.\n\
+             # TYPE licscope_exporter_targets gauge\nlicscope_exporter_targets {}\n\
+             # HELP licscope_exporter_config_last_reload_successful Whether the last config \
+             load succeeded.\n# TYPE licscope_exporter_config_last_reload_successful gauge\n\
+             licscope_exporter_config_last_reload_successful {}\n\
+             # HELP licscope_exporter_config_last_reload_success_timestamp_seconds When the \
+             config was last loaded, as a Unix timestamp in seconds.\n\
+             # TYPE licscope_exporter_config_last_reload_success_timestamp_seconds gauge\n\
+             licscope_exporter_config_last_reload_success_timestamp_seconds {}",
+            config.names.len(),
+            u8::from(counts.reload_ok),
+            counts.reload_at
+        );
+        out
+    }
+}
+
+/// The index page: links to the metrics and to each target's probe.
+fn index(config: &Config) -> String {
+    let mut page = String::from(
+        "<!DOCTYPE html>\n<html><head><title>licscope exporter</title></head><body>\n\
+         <h1>licscope exporter</h1>\n<ul>\n<li><a href=\"metrics\">Metrics</a> (the exporter's own)</li>\n\
+         <li><a href=\"-/healthy\">Health</a>, <a href=\"-/ready\">readiness</a></li>\n</ul>\n\
+         <h2>Targets</h2>\n<ul>\n",
+    );
+    for name in &config.names {
+        let _ = writeln!(
+            page,
+            "<li><a href=\"probe?target={}\">{}</a></li>",
+            html(&percent_encode(name)),
+            html(name)
+        );
+    }
+    page.push_str("</ul>\n</body></html>\n");
+    page
+}
+
+/// One logfmt line on standard error: `ts=... level=... msg=... key=value...`.
+fn log(level: &str, msg: &str, fields: &[(&str, String)]) {
+    let mut ts = String::new();
+    let _ = licscope::format_rfc3339(OffsetDateTime::now_utc(), &mut ts);
+    let mut line = format!("ts={ts} level={level} msg={}", logfmt(msg));
+    for (key, value) in fields {
+        let _ = write!(line, " {key}={}", logfmt(value));
+    }
+    report(&line);
+}
+
+/// A logfmt value: bare when it is one plain word, else quoted with `\` and `"` escaped and
+/// control characters written as Rust escapes them (so a value cannot start another line).
+fn logfmt(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '=' && c != '\\');
+    if plain {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.extend(c.escape_debug()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A query parameter's value, percent-decoded (`+` is a space).
+fn query_param(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(k) == key).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            // Two hex digits make at most 255.
+            out.push((high * 16 + low) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every write under these locks is one assignment or one increment: a panicking holder
+    // leaves whole values behind.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{logfmt, percent_decode, percent_encode, query_param};
+
+    #[test]
+    fn query_parameters_are_percent_decoded() {
+        assert_eq!(
+            query_param("target=prime-east", "target").as_deref(),
+            Some("prime-east")
+        );
+        assert_eq!(
+            query_param("module=x&target=a%20b%2Bc+d", "target").as_deref(),
+            Some("a b+c d")
+        );
+        assert_eq!(query_param("targets=x", "target"), None);
+        assert_eq!(query_param("target", "target").as_deref(), Some(""));
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%e2%82%ac"), "€");
+        assert_eq!(percent_decode(&percent_encode("a b/ü&=")), "a b/ü&=");
+    }
+
+    #[test]
+    fn logfmt_values_cannot_start_a_line() {
+        assert_eq!(logfmt("prime-east"), "prime-east");
+        assert_eq!(logfmt("two words"), "\"two words\"");
+        assert_eq!(logfmt("a=b"), "\"a=b\"");
+        assert_eq!(logfmt(""), "\"\"");
+        assert_eq!(
+            logfmt("x\nlevel=error \"y\" \\"),
+            "\"x\\nlevel=error \\\"y\\\" \\\\\""
+        );
+    }
+}

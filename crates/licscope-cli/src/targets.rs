@@ -1,0 +1,452 @@
+//! The targets file (`--targets FILE`, later `licscope serve --config FILE`): TOML, one
+//! `[[target]]` table per server.
+//!
+//! ```toml
+//! [[target]]
+//! name = "prime-east"            # required, unique within the file
+//! url = "https://prime-east.example.net/webacs/api/v3/op/info/license"   # required
+//! source = "cisco-prime"         # optional where the URL's path tells
+//! user = "monitor"               # optional: else --user, else LICSCOPE_USER
+//! password_file = "prime-east.secret"  # or api_key_file; else the flags, else the environment
+//! ca_file = "corp-ca.pem"        # optional
+//! insecure = false               # optional
+//! timeout = 20                   # optional, seconds; else the run's deadline
+//! ```
+//!
+//! Relative paths resolve against the file's folder. An unknown key, a missing `name` or
+//! `url`, or a repeated `name` is an error naming the line. The top-level `[serve]` table
+//! (`listen`, `min_interval`, `failure_interval`) and a target's `min_interval` are the
+//! exporter's; `normalize` and `check` check them and leave them unused. A duration is a number
+//! of seconds or a Prometheus-style duration (`90s`, `5m`, `1h30m`, `500ms`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::cli::SourceArg;
+use crate::escape;
+
+/// One target of the file, its paths resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct TargetSpec {
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) source: Option<SourceArg>,
+    pub(crate) user: Option<String>,
+    pub(crate) password_file: Option<PathBuf>,
+    pub(crate) api_key_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) insecure: bool,
+    pub(crate) timeout: Option<Duration>,
+    /// The line of the target's `url`, for errors found later (a URL that is not valid).
+    pub(crate) line: usize,
+    /// The line of the target's `name`.
+    pub(crate) name_line: usize,
+    /// The exporter's cache interval for this target's successes.
+    pub(crate) min_interval: Option<Duration>,
+}
+
+/// A targets file: its targets and the exporter's settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TargetsFile {
+    pub(crate) targets: Vec<TargetSpec>,
+    pub(crate) serve: Serve,
+}
+
+/// The `[serve]` table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Serve {
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    pub(crate) min_interval: Option<Duration>,
+    pub(crate) failure_interval: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToml {
+    #[serde(default)]
+    target: Vec<TargetToml>,
+    #[serde(default)]
+    serve: Option<ServeToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeToml {
+    listen: Option<Spanned<String>>,
+    min_interval: Option<Spanned<toml::Value>>,
+    failure_interval: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetToml {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    source: Option<Spanned<String>>,
+    user: Option<String>,
+    password_file: Option<PathBuf>,
+    api_key_file: Option<PathBuf>,
+    ca_file: Option<PathBuf>,
+    insecure: Option<bool>,
+    timeout: Option<Spanned<f64>>,
+    min_interval: Option<Spanned<toml::Value>>,
+}
+
+/// Reads a targets file. Errors are whole messages: `FILE:LINE: what`.
+pub(crate) fn read(path: &Path) -> Result<TargetsFile, String> {
+    let shown = escape::path(path);
+    let text =
+        std::fs::read(path).map_err(|e| format!("{shown}: {}", escape::text(&e.to_string())))?;
+    let text = String::from_utf8(text).map_err(|e| {
+        let line = line_of(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        format!("{shown}:{line}: the file is not UTF-8")
+    })?;
+    parse(&text, path.parent().unwrap_or(Path::new(".")))
+        .map_err(|(line, message)| format!("{shown}:{line}: {}", escape::text(&message)))
+}
+
+/// The line and URL of each target of a targets file's text, or the line and message of its
+/// error: for the `targets_file` fuzz target.
+///
+/// # Errors
+///
+/// As the command reports them, without the file name.
+pub fn urls(text: &str) -> Result<Vec<(usize, String)>, (usize, String)> {
+    parse(text, Path::new("."))
+        .map(|file| file.targets.into_iter().map(|s| (s.line, s.url)).collect())
+}
+
+/// Parses the file's text; relative paths resolve against `folder`.
+fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> {
+    let file: FileToml = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(text, s.start));
+        (line, e.message().trim().to_owned())
+    })?;
+    let resolve = |p: PathBuf| if p.is_relative() { folder.join(p) } else { p };
+    let mut specs: Vec<TargetSpec> = Vec::with_capacity(file.target.len());
+    for t in file.target {
+        let line = line_of(text, t.name.span().start);
+        let name = t.name.into_inner();
+        if name.trim().is_empty() {
+            return Err((line, "a target's name is empty".into()));
+        }
+        if let Some(first) = specs.iter().find(|s| s.name == name) {
+            return Err((
+                line,
+                format!(
+                    "the target name {name:?} is used twice (first at line {}): names must be unique",
+                    first.name_line
+                ),
+            ));
+        }
+        let source = match t.source {
+            None => None,
+            Some(s) => {
+                let at = line_of(text, s.span().start);
+                Some(match s.into_inner().as_str() {
+                    "automation360" => SourceArg::Automation360,
+                    "cisco-prime" => SourceArg::CiscoPrime,
+                    "auto" => SourceArg::Auto,
+                    other => {
+                        return Err((
+                            at,
+                            format!(
+                                "unknown source {other:?}: expected \"automation360\" or \"cisco-prime\""
+                            ),
+                        ));
+                    }
+                })
+            }
+        };
+        if t.password_file.is_some() && t.api_key_file.is_some() {
+            return Err((
+                line,
+                format!("target {name:?} has both password_file and api_key_file: give one"),
+            ));
+        }
+        let timeout = match t.timeout {
+            None => None,
+            Some(s) => {
+                let at = line_of(text, s.span().start);
+                let seconds = *s.get_ref();
+                if !(seconds > 0.0 && seconds <= 86_400.0) {
+                    return Err((
+                        at,
+                        format!(
+                            "a timeout is a number of seconds above 0 and at most 86400, not {seconds}"
+                        ),
+                    ));
+                }
+                Some(Duration::from_secs_f64(seconds))
+            }
+        };
+        let url_line = line_of(text, t.url.span().start);
+        let min_interval = t.min_interval.map(|d| duration(text, d)).transpose()?;
+        specs.push(TargetSpec {
+            name,
+            url: t.url.into_inner(),
+            source,
+            user: t.user,
+            password_file: t.password_file.map(resolve),
+            api_key_file: t.api_key_file.map(resolve),
+            ca_file: t.ca_file.map(resolve),
+            insecure: t.insecure.unwrap_or(false),
+            timeout,
+            line: url_line,
+            name_line: line,
+            min_interval,
+        });
+    }
+    let serve = match file.serve {
+        None => Serve::default(),
+        Some(serve) => Serve {
+            listen: serve
+                .listen
+                .map(|l| {
+                    let at = line_of(text, l.span().start);
+                    l.get_ref().parse().map_err(|_| {
+                        (
+                            at,
+                            format!(
+                                "listen is an IP address and port such as \"127.0.0.1:9841\" or \
+                                 \"[::]:9841\", not {:?}",
+                                l.get_ref()
+                            ),
+                        )
+                    })
+                })
+                .transpose()?,
+            min_interval: serve.min_interval.map(|d| duration(text, d)).transpose()?,
+            failure_interval: serve
+                .failure_interval
+                .map(|d| duration(text, d))
+                .transpose()?,
+        },
+    };
+    Ok(TargetsFile {
+        targets: specs,
+        serve,
+    })
+}
+
+/// A duration: a number of seconds, or a Prometheus-style duration string.
+fn duration(text: &str, value: Spanned<toml::Value>) -> Result<Duration, (usize, String)> {
+    let at = line_of(text, value.span().start);
+    let bad = |what: String| {
+        (
+            at,
+            format!(
+                "a duration is a number of seconds above 0 or a string such as \"90s\", \"5m\" \
+                 or \"1h30m\", not {what}"
+            ),
+        )
+    };
+    let seconds = match value.get_ref() {
+        toml::Value::Integer(n) => *n as f64,
+        toml::Value::Float(f) => *f,
+        toml::Value::String(s) => return parse_duration(s).ok_or_else(|| bad(format!("{s:?}"))),
+        other => return Err(bad(other.type_str().to_owned())),
+    };
+    if seconds > 0.0 && seconds <= 31_622_400.0 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(bad(seconds.to_string()))
+    }
+}
+
+/// `1h30m`, `90s`, `500ms`, `2d`: units in decreasing order, each once, as Prometheus writes
+/// durations; at most a year and more than zero.
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
+    const UNITS: [(&str, u64); 6] = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+        ("", 0),
+    ];
+    let mut rest = text;
+    let mut total: u64 = 0;
+    let mut next_unit = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 || digits > 12 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let i = UNITS[next_unit..].iter().position(|(u, _)| *u == unit)? + next_unit;
+        if UNITS[i].1 == 0 {
+            return None;
+        }
+        total = total.checked_add(n.checked_mul(UNITS[i].1)?)?;
+        next_unit = i + 1;
+    }
+    (total > 0 && total <= 366 * 86_400_000).then(|| Duration::from_millis(total))
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, parse_duration};
+
+    #[test]
+    fn durations_as_prometheus_writes_them() {
+        for (text, ms) in [
+            ("90s", Some(90_000)),
+            ("5m", Some(300_000)),
+            ("1h30m", Some(5_400_000)),
+            ("2d", Some(172_800_000)),
+            ("500ms", Some(500)),
+            ("1m30s500ms", Some(90_500)),
+            ("0s", None),
+            ("30", None),
+            ("m", None),
+            ("5m1h", None),
+            ("1s1s", None),
+            ("1.5s", None),
+            ("-1s", None),
+            ("400d", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_duration(text).map(|d| d.as_millis()), ms, "{text}");
+        }
+    }
+    use std::path::Path;
+    use std::time::Duration;
+
+    #[test]
+    fn a_full_file_with_the_exporters_keys_ignored() {
+        let text = r#"
+[serve]
+listen = "127.0.0.1:9841"
+min_interval = "5m"
+
+[[target]]
+name = "prime-east"
+url = "https://prime-east.example.net/webacs/api/v3/op/info/license"
+source = "cisco-prime"
+user = "monitor"
+password_file = "prime-east.secret"
+ca_file = "/etc/ssl/corp-ca.pem"
+insecure = false
+timeout = 20
+min_interval = 600
+
+[[target]]
+name = "cr-prod"
+url = "https://cr.example.net"
+source = "automation360"
+api_key_file = "keys/cr.key"
+timeout = 2.5
+"#;
+        let file = parse(text, Path::new("/etc/licscope")).expect("valid");
+        assert_eq!(
+            file.serve.listen,
+            Some("127.0.0.1:9841".parse().expect("an address"))
+        );
+        assert_eq!(file.serve.min_interval, Some(Duration::from_secs(300)));
+        assert_eq!(file.targets[0].min_interval, Some(Duration::from_secs(600)));
+        let specs = file.targets;
+        assert_eq!(specs.len(), 2);
+        assert_eq!(specs[0].name, "prime-east");
+        assert_eq!(specs[0].line, 8);
+        assert_eq!(
+            specs[0].password_file.as_deref(),
+            Some(Path::new("/etc/licscope/prime-east.secret"))
+        );
+        assert_eq!(
+            specs[0].ca_file.as_deref(),
+            Some(Path::new("/etc/ssl/corp-ca.pem"))
+        );
+        assert_eq!(specs[0].timeout, Some(Duration::from_secs(20)));
+        assert_eq!(
+            specs[1].api_key_file.as_deref(),
+            Some(Path::new("/etc/licscope/keys/cr.key"))
+        );
+        assert_eq!(specs[1].timeout, Some(Duration::from_millis(2500)));
+        assert!(!specs[1].insecure);
+    }
+
+    #[test]
+    fn errors_name_their_line() {
+        for (text, line, says) in [
+            (
+                "[[target]]\nname = \"a\"\nurl = \"http://x\"\npasword_file = \"p\"\n",
+                4,
+                "unknown field `pasword_file`",
+            ),
+            ("[[target]]\nname = \"a\"\n", 1, "missing field `url`"),
+            (
+                "[[target]]\nurl = \"http://x\"\n",
+                1,
+                "missing field `name`",
+            ),
+            (
+                "[[target]]\nname = \"a\"\nurl = \"http://x\"\n\n[[target]]\nname = \"a\"\nurl = \"http://y\"\n",
+                6,
+                "used twice (first at line 2)",
+            ),
+            (
+                "[[target]]\nname = \"a\"\nurl = \"http://x\"\ntimeout = -1\n",
+                4,
+                "above 0",
+            ),
+            (
+                "[[target]]\nname = \"a\"\nurl = \"http://x\"\ntimeout = \"20s\"\n",
+                4,
+                "invalid type",
+            ),
+            (
+                "[[target]]\nname = \"a\"\nurl = \"http://x\"\nsource = \"sap\"\n",
+                4,
+                "unknown source",
+            ),
+            ("[listen]\n", 1, "unknown field `listen`"),
+            (
+                "[serve]\nlisten = \"localhost\"\n",
+                2,
+                "IP address and port",
+            ),
+            (
+                "[serve]\nfailure_interval = \"5 minutes\"\n",
+                2,
+                "a duration",
+            ),
+            ("[serve]\nmin_interval = 0\n", 2, "a duration"),
+            ("[serve]\nscrape = 1\n", 2, "unknown field `scrape`"),
+            (
+                "[[target]]\nname = \"a\"\nurl = \"http://x\"\npassword_file = \"p\"\napi_key_file = \"k\"\n",
+                2,
+                "both",
+            ),
+            ("[[target]\n", 1, ""),
+        ] {
+            let (at, message) = parse(text, Path::new(".")).expect_err(text);
+            assert_eq!(at, line, "{text}: {message}");
+            assert!(message.contains(says), "{text}: {message}");
+        }
+    }
+}

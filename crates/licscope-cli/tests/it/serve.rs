@@ -1,0 +1,416 @@
+//! `licscope serve` against loopback vendor servers, through its HTTP interface.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use licscope_testservers::{NEVER_SHOWN, PASSWORD, Server, Step, seed_control_room, seed_prime};
+
+/// A running exporter; killed when dropped.
+struct Exporter {
+    child: Child,
+    address: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Exporter {
+    /// Starts `licscope serve --config CONFIG --listen 127.0.0.1:0` and waits for its
+    /// `listening` line (at most 20 s).
+    fn start(config: &Path) -> Exporter {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_licscope"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .env_remove("LICSCOPE_PASSWORD")
+            .env_remove("https_proxy")
+            .env_remove("http_proxy")
+            .env_remove("all_proxy")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let started = Instant::now();
+        let address = loop {
+            let text = log.lock().unwrap().clone();
+            if let Some(at) = text.find("msg=listening address=") {
+                let rest = &text[at + "msg=listening address=".len()..];
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no listening line: {text}"
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the exporter ended: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Exporter {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// One HTTP exchange: the status and the body.
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: 0\r\n",
+            self.address
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let status = answer[9..12].parse().unwrap();
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        self.request("GET", path, &[])
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// Waits for a log line holding `text` (at most 10 s).
+    fn wait_for_log(&self, text: &str) {
+        let started = Instant::now();
+        while !self.log().contains(text) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{text} not in:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The value of an unlabelled sample, or of the first sample of a family with labels.
+fn sample(body: &str, name: &str) -> Option<f64> {
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find(|l| l.starts_with(name) && matches!(l.as_bytes().get(name.len()), Some(b' ' | b'{')))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// A config folder: the secret file and a targets file for these servers.
+fn config(prime: &Server, control_room: &Server, extra: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, format!("{PASSWORD}\n")).unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(dir.path().join("wrong"), "wrong-but-secret\n").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("wrong"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let text = format!(
+        "[serve]\nmin_interval = \"5m\"\nfailure_interval = \"1m\"\n\n\
+         [[target]]\nname = \"prime-campus\"\nurl = \"{}\"\nuser = \"monitor\"\npassword_file = \"secret\"\n\n\
+         [[target]]\nname = \"cr-prod\"\nurl = \"{}\"\nuser = \"bot-runner\"\npassword_file = \"secret\"\n\n\
+         [[target]]\nname = \"prime-wrong\"\nurl = \"{}\"\nuser = \"monitor\"\npassword_file = \"wrong\"\n{extra}",
+        prime.url("/webacs/api/v3/op/info/license"),
+        control_room.url("/v2/license/details"),
+        prime.url("/webacs/api/v3/op/info/license"),
+    );
+    std::fs::write(dir.path().join("licscope.toml"), text).unwrap();
+    dir
+}
+
+#[test]
+fn probes_answer_the_license_metrics_from_one_fetch_then_the_cache() {
+    let prime = Server::http(seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let exporter = Exporter::start(&dir.path().join("licscope.toml"));
+
+    let (status, body) = exporter.get("/probe?target=prime-campus");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0));
+    assert!(sample(&body, "licscope_probe_duration_seconds").is_some());
+    assert!(body.contains(
+        "licscope_license_devices_used{source=\"cisco-prime\",origin=\"prime-campus\",feature=\"String value\"} 1\n"
+    ));
+    for family in [
+        "licscope_license_time_to_expiry_seconds",
+        "licscope_license_status",
+        "licscope_license_severity",
+        "licscope_inputs_failed",
+        "licscope_last_run_timestamp_seconds",
+        "licscope_build_info",
+    ] {
+        assert!(body.contains(&format!("# TYPE {family} ")), "{family}");
+    }
+    let (status, body) = exporter.get("/probe?target=cr-prod");
+    assert_eq!(status, 200);
+    assert!(body.contains("source=\"automation360\",origin=\"cr-prod\",feature=\"control-room\""));
+
+    // Cached: the same data, no new vendor request, one cache hit each.
+    let (_, again) = exporter.get("/probe?target=prime-campus");
+    let fetched_at = |b: &str| sample(b, "licscope_last_run_timestamp_seconds");
+    assert_eq!(
+        fetched_at(&again),
+        fetched_at(&body).map(|_| fetched_at(&again).unwrap())
+    );
+    exporter.get("/probe?target=cr-prod");
+    assert_eq!(prime.requests().len(), 1);
+    assert_eq!(control_room.requests().len(), 2, "a login and one GET");
+    let (_, metrics) = exporter.get("/metrics");
+    assert_eq!(
+        sample(&metrics, "licscope_exporter_cache_hits_total"),
+        Some(2.0)
+    );
+    assert!(metrics.contains("licscope_exporter_probes_total{outcome=\"success\"} 4\n"));
+    assert!(metrics.contains("licscope_exporter_vendor_requests_total{code=\"200\"} 3\n"));
+    assert!(metrics.contains("licscope_build_info{version="));
+    let log = exporter.log();
+    assert_eq!(
+        log.matches("msg=probe target=prime-campus outcome=success")
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(log.contains("cached=true"));
+}
+
+#[test]
+fn only_configured_targets_are_probed_and_failures_are_200_with_success_0() {
+    let prime = Server::http(seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let exporter = Exporter::start(&dir.path().join("licscope.toml"));
+    for (path, says) in [
+        ("/probe", "the target parameter is missing"),
+        ("/probe?target=nope", "unknown target \"nope\""),
+        (
+            "/probe?target=http%3A%2F%2F127.0.0.1%2F",
+            "unknown target \"http://127.0.0.1/\"",
+        ),
+        ("/probe?target=a%0Ab", "unknown target \"a\\\\nb\""),
+    ] {
+        let (status, body) = exporter.get(path);
+        assert_eq!(status, 400, "{path}");
+        assert!(body.contains(says), "{path}: {body}");
+        assert_eq!(body.lines().count(), 1, "{body}");
+    }
+    let (status, body) = exporter.get("/probe?target=prime-wrong");
+    assert_eq!(status, 200);
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(0.0));
+    assert!(!body.contains("licscope_license_"), "{body}");
+    // The failure is cached for failure_interval: no second request to the server.
+    let (_, body) = exporter.get("/probe?target=prime-wrong");
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(0.0));
+    assert_eq!(prime.requests().len(), 1);
+    let log = exporter.log();
+    assert!(
+        log.contains("level=warn msg=probe target=prime-wrong outcome=failure cached=false")
+            && log.contains("reason=\"authentication failed: Prime redirected to its login page"),
+        "{log}"
+    );
+    for secret in NEVER_SHOWN {
+        assert!(!log.contains(secret), "{secret} in {log}");
+    }
+    let (_, metrics) = exporter.get("/metrics");
+    assert!(metrics.contains("licscope_exporter_probes_total{outcome=\"unknown_target\"} 4\n"));
+    assert!(metrics.contains("licscope_exporter_probes_total{outcome=\"failure\"} 2\n"));
+    assert!(metrics.contains("licscope_exporter_vendor_requests_total{code=\"302\"} 1\n"));
+    for (method, path, status) in [
+        ("GET", "/", 200),
+        ("GET", "/-/healthy", 200),
+        ("GET", "/-/ready", 200),
+        ("POST", "/probe?target=prime-campus", 405),
+        ("GET", "/-/reload", 405),
+        ("GET", "/nowhere", 404),
+    ] {
+        assert_eq!(
+            exporter.request(method, path, &[]).0,
+            status,
+            "{method} {path}"
+        );
+    }
+    let (_, index) = exporter.get("/");
+    assert!(index.contains("<a href=\"probe?target=prime-campus\">prime-campus</a>"));
+}
+
+#[test]
+fn a_probe_answers_within_the_scrape_timeout_and_concurrent_probes_share_one_fetch() {
+    let prime = Server::http(seed_prime(&[Step::Hang]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let exporter = Exporter::start(&dir.path().join("licscope.toml"));
+    // Prometheus' header: 1.5 s, so the probe has 1 s.
+    let (status, body) = exporter.request(
+        "GET",
+        "/probe?target=prime-campus",
+        &[("X-Prometheus-Scrape-Timeout-Seconds", "1.5")],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(0.0));
+    let took = sample(&body, "licscope_probe_duration_seconds").unwrap();
+    assert!(
+        took < 1.5,
+        "the probe took {took} s, past the scrape timeout"
+    );
+    assert!(exporter.log().contains("outcome=timeout"));
+
+    // Five probes at once of a target never fetched: one login and one GET between them.
+    let exporter = Arc::new(exporter);
+    let probes: Vec<_> = (0..5)
+        .map(|_| {
+            let exporter = exporter.clone();
+            std::thread::spawn(move || exporter.get("/probe?target=cr-prod"))
+        })
+        .collect();
+    for probe in probes {
+        let (status, body) = probe.join().unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0), "{body}");
+    }
+    let methods: Vec<_> = control_room
+        .requests()
+        .iter()
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(methods, ["POST", "GET"]);
+}
+
+#[test]
+fn reload_keeps_the_old_config_when_the_new_one_is_invalid_and_sigterm_ends_it() {
+    let prime = Server::http(seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let file = dir.path().join("licscope.toml");
+    let exporter = Exporter::start(&file);
+    assert_eq!(exporter.get("/probe?target=prime-again").0, 400);
+
+    // A new target, by POST /-/reload.
+    let good = std::fs::read_to_string(&file).unwrap();
+    let added = format!(
+        "{good}\n[[target]]\nname = \"prime-again\"\nurl = \"{}\"\nuser = \"monitor\"\npassword_file = \"secret\"\n",
+        prime.url("/webacs/api/v3/op/info/license.json")
+    );
+    std::fs::write(&file, &added).unwrap();
+    assert_eq!(exporter.request("POST", "/-/reload", &[]).0, 200);
+    let (status, body) = exporter.get("/probe?target=prime-again");
+    assert_eq!(status, 200);
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0));
+
+    // An invalid config: refused, the old one stays, by POST and by SIGHUP.
+    std::fs::write(
+        &file,
+        format!("{added}\n[[target]]\nname = \"x\"\nurl = \"ftp://nowhere\"\n"),
+    )
+    .unwrap();
+    let (status, body) = exporter.request("POST", "/-/reload", &[]);
+    assert_eq!(status, 500);
+    assert!(
+        body.contains("failed to reload config") && body.contains(":31: target x: not an http"),
+        "{body}"
+    );
+    exporter.signal("HUP");
+    exporter.wait_for_log("trigger=SIGHUP");
+    assert_eq!(exporter.get("/probe?target=prime-again").0, 200);
+    let (_, metrics) = exporter.get("/metrics");
+    assert_eq!(
+        sample(&metrics, "licscope_exporter_config_last_reload_successful"),
+        Some(0.0)
+    );
+    assert_eq!(sample(&metrics, "licscope_exporter_targets"), Some(4.0));
+
+    // A valid one again, by SIGHUP.
+    std::fs::write(&file, &good).unwrap();
+    exporter.signal("HUP");
+    exporter.wait_for_log("msg=\"config reloaded\" trigger=SIGHUP targets=3");
+    assert_eq!(exporter.get("/probe?target=prime-again").0, 400);
+
+    let mut exporter = exporter;
+    exporter.signal("TERM");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = exporter.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(0));
+    exporter.wait_for_log("msg=\"shutting down\"");
+}
+
+#[test]
+fn a_bad_config_at_start_exits_1_where_normalize_calls_it_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "[serve]\nlisten = \"127.0.0.1:0\"\nscrape_interval = 5\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_licscope"))
+        .args(["serve", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("level=error msg=\"the config cannot be used\"")
+            && stderr.contains("bad.toml:3: unknown field `scrape_interval`"),
+        "{stderr}"
+    );
+    let targets = format!("--targets={}", file.display());
+    let run = crate::licscope(&["normalize", &targets], b"");
+    assert_eq!(run.code, 2);
+}

@@ -1,0 +1,239 @@
+//! Fetches license data from Automation 360 Control Rooms and Cisco Prime Infrastructure
+//! servers, with each API's login, retry and TLS rules, and returns the decoded models of
+//! [`licscope_a360`] and [`licscope_prime`].
+//!
+//! - **Automation 360**: `POST <base>/v2/authentication` with the user and a password or API
+//!   key, then `GET <base>/v2/license/details` with the token in `X-Authorization`. One login per
+//!   Control Room and user for the client's life, shared by threads; a 401 after login logs in
+//!   again once; a failed login is never retried. The Control Room's error body
+//!   (`{code, message, details}`) is decoded and shown.
+//! - **Cisco Prime**: HTTP basic authentication and `Connection: close`, as Prime's clients
+//!   send. A redirect (Prime's 302 to its login page, its answer to a wrong password) or an
+//!   HTML page is an authentication failure, never retried. 503, and 403 where it is the rate
+//!   limit (a `Retry-After` header, or a message that says "rate limit", "too many requests" or
+//!   "request limit"), are retried up to 3 times (see [`Client::with_retries`]) after a random
+//!   delay of 1.5 to 3.5 s. At most 5 requests at once per server, across threads.
+//! - **Deadlines**: every call takes an optional deadline; a target's timeout shortens it. It
+//!   bounds the whole fetch: connecting, logins, retries and their delays, and the body.
+//! - **TLS**: rustls. Certificates are verified against the system's trust store (so an
+//!   enterprise CA installed there works), or against a given bundle only
+//!   ([`Trust::from_pem`], as curl's `--cacert`), or not at all ([`Trust::insecure`]).
+//! - **Proxies**: `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy` are read as curl reads
+//!   them (`no_proxy` takes names with their subdomains, addresses and CIDR ranges).
+//! - **Secrets**: [`Secret`] never shows its value in `Debug`; no error message or
+//!   [`Exchange`] holds a password, API key, token or `Authorization` header.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use licscope_fetch::{Client, Credentials, Endpoint, Secret, Target};
+//! use std::time::{Duration, Instant};
+//!
+//! let endpoint = Endpoint::parse("https://prime.example.net", Some(licscope_fetch::Api::CiscoPrime))?;
+//! let target = Target::new(endpoint).with_credentials(Credentials::password(
+//!     "monitor",
+//!     Secret::new(std::env::var("PRIME_PASSWORD").unwrap_or_default()),
+//! ));
+//! let client = Client::new();
+//! let response = client.cisco_prime(&target, Some(Instant::now() + Duration::from_secs(20)))?;
+//! for record in &response.records {
+//!     println!("{:?}: {:?} days left", record.name, record.days_to_expire);
+//! }
+//! # Ok::<(), licscope_fetch::FetchError>(())
+//! ```
+//!
+//! # Errors
+//!
+//! Every failure is a [`FetchError`] with a [`FetchErrorKind`] and, when an answer arrived,
+//! its HTTP status.
+//!
+//! # Limits
+//!
+//! [`Client::open`] hands over the body as it streams in: the caller reads it within its own
+//! byte limit. [`Client::automation360`] reads at most 1 MiB and [`Client::cisco_prime`] at
+//! most the default [`Limits`](licscope_prime::Limits) input size (256 MiB). Error answers are
+//! read up to 64 KiB to explain them, login answers up to 1 MiB.
+
+#![deny(missing_docs)]
+
+mod client;
+mod endpoint;
+mod error;
+mod proxy;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use client::{Body, Client, Exchange, Sleep, ThreadSleep};
+pub use endpoint::{Api, Endpoint};
+pub use error::{FetchError, FetchErrorKind};
+
+/// One server to fetch from: its endpoint, credentials, TLS trust and timeout.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Target {
+    /// What to request.
+    pub endpoint: Endpoint,
+    /// The user and secret, if the server needs them (both APIs do).
+    pub credentials: Option<Credentials>,
+    /// Which certificates are trusted.
+    pub trust: Trust,
+    /// A bound on this target alone, retries included, within the call's deadline.
+    pub timeout: Option<Duration>,
+}
+
+impl Target {
+    /// A target without credentials, trusting the system's store, without its own timeout.
+    pub fn new(endpoint: Endpoint) -> Target {
+        Target {
+            endpoint,
+            credentials: None,
+            trust: Trust::system(),
+            timeout: None,
+        }
+    }
+
+    /// Sets the credentials.
+    pub fn with_credentials(mut self, credentials: Credentials) -> Target {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sets the trusted certificates.
+    pub fn with_trust(mut self, trust: Trust) -> Target {
+        self.trust = trust;
+        self
+    }
+
+    /// Sets the target's own timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Target {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// A password, API key or token. Its `Debug` shows no part of it, and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A user and a password or API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    user: String,
+    secret: Credential,
+}
+
+/// Which kind of secret a [`Credentials`] holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Credential {
+    Password(Secret),
+    ApiKey(Secret),
+}
+
+impl Credential {
+    fn secret(&self) -> &Secret {
+        match self {
+            Credential::Password(s) | Credential::ApiKey(s) => s,
+        }
+    }
+}
+
+impl Credentials {
+    /// A user and password: Prime's basic authentication, or a Control Room login.
+    pub fn password(user: impl Into<String>, password: Secret) -> Credentials {
+        Credentials {
+            user: user.into(),
+            secret: Credential::Password(password),
+        }
+    }
+
+    /// A user and API key: a Control Room login (`{"username", "apiKey"}`).
+    pub fn api_key(user: impl Into<String>, api_key: Secret) -> Credentials {
+        Credentials {
+            user: user.into(),
+            secret: Credential::ApiKey(api_key),
+        }
+    }
+
+    /// The user name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+}
+
+/// Which server certificates are trusted.
+#[derive(Clone, Debug, Default)]
+pub struct Trust(TrustKind);
+
+#[derive(Clone, Debug, Default)]
+enum TrustKind {
+    #[default]
+    System,
+    Roots(Arc<Vec<ureq::tls::Certificate<'static>>>),
+    Insecure,
+}
+
+impl Trust {
+    /// The system's trust store (the default): the platform's verifier, which reads the
+    /// certificates the system trusts, an enterprise CA installed there included.
+    pub fn system() -> Trust {
+        Trust(TrustKind::System)
+    }
+
+    /// Only the certificates of a PEM bundle, as curl's `--cacert`.
+    ///
+    /// # Errors
+    ///
+    /// [`FetchErrorKind::InvalidTarget`] when the bundle is not PEM or holds no certificate.
+    pub fn from_pem(pem: &[u8]) -> Result<Trust, FetchError> {
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(FetchError::new(
+                        FetchErrorKind::InvalidTarget,
+                        format!("the CA bundle is not valid PEM: {e}"),
+                    ));
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(FetchError::new(
+                FetchErrorKind::InvalidTarget,
+                "the CA bundle holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)",
+            ));
+        }
+        Ok(Trust(TrustKind::Roots(Arc::new(certs))))
+    }
+
+    /// No verification at all: any certificate is accepted. For tests and first setups only.
+    pub fn insecure() -> Trust {
+        Trust(TrustKind::Insecure)
+    }
+
+    /// Whether verification is off.
+    pub fn is_insecure(&self) -> bool {
+        matches!(self.0, TrustKind::Insecure)
+    }
+}
