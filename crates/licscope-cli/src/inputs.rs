@@ -17,14 +17,21 @@ pub(crate) struct Input {
     pub(crate) path: Option<PathBuf>,
     /// Why a folder entry cannot be an input (a dangling symlink, a loop, no permission).
     pub(crate) unreadable: Option<io::Error>,
-    /// For a fetched input: its fetch's index among the run's jobs.
-    pub(crate) fetch: Option<usize>,
-    /// For a fetched input: the origin label of its records (the target's name, else the
-    /// URL's host and port), and the API its URL names.
+    /// What a fetched input has besides its name; `None` for a file or standard input.
+    pub(crate) fetch: Option<Fetch>,
+}
+
+/// A fetched input's job, origin, API and answer.
+#[derive(Debug)]
+pub(crate) struct Fetch {
+    /// Its fetch's index among the run's jobs.
+    pub(crate) index: usize,
+    /// The origin label of its records (the target's name, else the URL's host and port).
     pub(crate) label: Option<String>,
-    pub(crate) source: Option<SourceArg>,
-    /// For a fetched input: its answer, once taken from the fetches.
-    pub(crate) fetched: Option<Result<Fetched, String>>,
+    /// The API its URL or its target names.
+    pub(crate) source: SourceArg,
+    /// Its answer, once taken from the fetches.
+    pub(crate) answer: Option<Result<Fetched, String>>,
 }
 
 impl Input {
@@ -34,9 +41,6 @@ impl Input {
             path,
             unreadable: None,
             fetch: None,
-            label: None,
-            source: None,
-            fetched: None,
         }
     }
 
@@ -46,11 +50,25 @@ impl Input {
             name,
             path: None,
             unreadable: None,
-            fetch: Some(index),
-            label: Some(label),
-            source: Some(source),
-            fetched: None,
+            fetch: Some(Fetch {
+                index,
+                label: Some(label),
+                source,
+                answer: None,
+            }),
         }
+    }
+
+    /// Gives a fetched input its answer (a file or standard input has none to take).
+    pub(crate) fn answer(&mut self, answer: Result<Fetched, String>) {
+        if let Some(fetch) = &mut self.fetch {
+            fetch.answer = Some(answer);
+        }
+    }
+
+    /// The API to read the input as: its fetch's, else the run's.
+    pub(crate) fn source(&self, run: SourceArg) -> SourceArg {
+        self.fetch.as_ref().map_or(run, |f| f.source)
     }
 
     /// The default origin label: the file name without directory and extension.
@@ -66,8 +84,8 @@ impl Input {
         if let Some(e) = &self.unreadable {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
-        if self.fetch.is_some() {
-            return match self.fetched.take() {
+        if let Some(fetch) = &mut self.fetch {
+            return match fetch.answer.take() {
                 Some(Ok(f)) => Ok((Box::new(f.body), Some(f.size))),
                 Some(Err(message)) => Err(io::Error::other(message)),
                 None => Err(io::Error::other("not fetched")),

@@ -1,11 +1,15 @@
 //! The subcommands: reading each input, decoding it record by record, rendering, exit codes.
 
 use std::io::{self, Read, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use clap::error::ErrorKind as ClapErrorKind;
 use clap::{CommandFactory as _, Parser as _};
 use licscope::Limits;
+use licscope::fetch::Endpoint;
 use licscope::normalize::{
     Decoded, LicenseRecord, Policy, SourceHint, decode, from_automation360,
     from_cisco_prime_record, json_schema,
@@ -23,10 +27,6 @@ use crate::inputs::{self, Bounded, Input, glob_match};
 use crate::output::Output;
 use crate::render::{Format, JsonArray, Refusal, Renderer};
 use crate::targets;
-use licscope::fetch::Endpoint;
-use std::path::Path;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 /// Exit code of a usage error for `check`: Nagios reads 2 as CRITICAL, so it is UNKNOWN (3).
 const CHECK_USAGE_ERROR: u8 = 3;
@@ -228,12 +228,12 @@ fn evaluate(
         }
         take_answer(&mut input, fetching.as_mut(), deadline);
         let stem = input.stem();
-        let label = input.label.take();
+        let label = input.fetch.as_mut().and_then(|f| f.label.take());
         let origin = Origin {
             explicit: args.origin.as_deref().or(label.as_deref()),
             stem: stem.as_deref(),
         };
-        let source = input.source.unwrap_or(args.source);
+        let source = input.source(args.source);
         let result = each_record(
             &mut input,
             source,
@@ -352,15 +352,7 @@ pub(crate) fn each_record(
             // Prime first, as detection does; a document that is not Prime's goes to detection,
             // which tries Automation 360 and words the error.
             match prime_json(&bytes) {
-                Err(e)
-                    if e.path().is_none()
-                        && matches!(
-                            e.kind(),
-                            ErrorKind::UnexpectedDocument | ErrorKind::InvalidType
-                        ) =>
-                {
-                    None
-                }
+                Err(e) if e.is_other_document() => None,
                 other => Some(other),
             }
         }
@@ -494,7 +486,7 @@ fn decode_command(args: &DecodeArgs, started: Instant) -> u8 {
     let mut failed = false;
     for mut input in inputs {
         take_answer(&mut input, fetching.as_mut(), deadline);
-        let source = input.source.unwrap_or(args.source);
+        let source = input.source(args.source);
         let entry = open_input(&mut input, source, &args.sizes, false)
             .and_then(|body| match body {
                 Body::Whole(bytes) => Ok(bytes),
@@ -634,8 +626,8 @@ fn plan(
 /// Gives a fetched input its answer, waiting for it until the deadline; marks a file input
 /// reached after the deadline as not read.
 fn take_answer(input: &mut Input, fetching: Option<&mut Fetching>, deadline: Option<Instant>) {
-    match (input.fetch, fetching) {
-        (Some(index), Some(fetching)) => input.fetched = Some(fetching.take(index)),
+    match (input.fetch.as_ref().map(|f| f.index), fetching) {
+        (Some(index), Some(fetching)) => input.answer(fetching.take(index)),
         _ => {
             if deadline.is_some_and(|d| Instant::now() >= d) && input.unreadable.is_none() {
                 input.unreadable = Some(io::Error::new(
@@ -651,29 +643,37 @@ fn take_answer(input: &mut Input, fetching: Option<&mut Fetching>, deadline: Opt
 /// that never ends (a pipe, a FIFO) cannot block a read past it. Fetches end before the deadline
 /// by themselves; this is for what the command cannot interrupt.
 struct Watchdog {
-    /// The input being read, and whether the answer is being written (then the watchdog stands
-    /// down).
-    state: std::sync::Arc<std::sync::Mutex<(String, bool)>>,
+    state: Arc<Mutex<Watched>>,
+}
+
+/// What the watchdog looks at when the deadline comes.
+#[derive(Default)]
+struct Watched {
+    /// The input being read.
+    reading: String,
+    /// Whether the answer is being written (then the watchdog stands down).
+    finishing: bool,
 }
 
 impl Watchdog {
     fn start(at: Instant, budget: Duration, to_file: bool) -> Watchdog {
-        let state = std::sync::Arc::new(std::sync::Mutex::new((String::new(), false)));
-        let watched = state.clone();
+        let state = Arc::new(Mutex::new(Watched::default()));
+        let watchdog = Watchdog {
+            state: state.clone(),
+        };
         std::thread::spawn(move || {
             std::thread::sleep(at.saturating_duration_since(Instant::now()));
             // Held until the process ends: the main thread cannot start writing its answer.
-            let state = watched
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if state.1 {
+            let watched = Watchdog { state };
+            let state = watched.lock();
+            if state.finishing {
                 return;
             }
             let mut line = format!(
                 "LICENSES UNKNOWN - timed out after {} s (-t) while reading ",
                 budget.as_secs_f64()
             );
-            escape::push_nagios(&mut line, &state.0);
+            escape::push_nagios(&mut line, &state.reading);
             if to_file {
                 // The answer's file cannot be written in time: its temporary file goes, and the
                 // line goes to standard error.
@@ -684,21 +684,18 @@ impl Watchdog {
             }
             std::process::exit(i32::from(CHECK_USAGE_ERROR));
         });
-        Watchdog { state }
+        watchdog
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Watched> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn reading(&self, name: &str) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        name.clone_into(&mut state.0);
+        name.clone_into(&mut self.lock().reading);
     }
 
     fn finishing(&self) {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1 = true;
+        self.lock().finishing = true;
     }
 }

@@ -328,11 +328,9 @@ impl Exporter {
             return (
                 400,
                 "text/plain",
-                format!(
-                    "unknown target {:?}: only the targets of the config can be probed\n",
-                    escape::text(&name)
-                )
-                .into(),
+                // Debug quotes the name and escapes quotes and control characters: one line.
+                format!("unknown target {name:?}: only the targets of the config can be probed\n")
+                    .into(),
             );
         };
         let scrape = request
@@ -455,7 +453,7 @@ fn fetch_metrics(
     let deadline = Some(Instant::now() + probed.timeout);
     let fetched = fetching::fetch(client, &probed.target, deadline, (max_document, max_stream))?;
     let mut input = Input::fetched(probed.name.clone(), 0, probed.name.clone(), probed.source);
-    input.fetched = Some(Ok(fetched));
+    input.answer(Ok(fetched));
     let policy = Policy::new(OffsetDateTime::now_utc());
     let mut renderer = Renderer::new(Format::Prometheus, &policy);
     let mut out = Vec::new();

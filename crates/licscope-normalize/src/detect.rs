@@ -90,8 +90,8 @@ pub fn decode(input: &[u8], hint: SourceHint) -> Result<Decoded<'_>, Error> {
 /// `mgmtResponse` key is Prime's whatever other keys it holds.
 fn decode_json(input: &[u8]) -> Result<Decoded<'_>, Error> {
     match licscope_prime::decode_json(input) {
-        Err(e) if is_not_this_api(&e) => match licscope_a360::decode(input) {
-            Err(e) if is_not_this_api(&e) => Err(Error::new(
+        Err(e) if e.is_other_document() => match licscope_a360::decode(input) {
+            Err(e) if e.is_other_document() => Err(Error::new(
                 ErrorKind::UnexpectedDocument,
                 format!("{EXPECTED}; found {}", found(&e)),
             )
@@ -114,15 +114,6 @@ pub fn normalize(
     policy: &Policy,
 ) -> Result<Vec<LicenseRecord>, Error> {
     decode(input, hint).map(|d| d.normalize(origin, policy))
-}
-
-/// Whether a decoder refused the document as a whole because it is another kind of document.
-fn is_not_this_api(e: &Error) -> bool {
-    e.path().is_none()
-        && matches!(
-            e.kind(),
-            ErrorKind::UnexpectedDocument | ErrorKind::InvalidType
-        )
 }
 
 /// What the document turned out to be, from a decoder's refusal.

@@ -235,6 +235,19 @@ impl Error {
         Some(self.inner.path.as_str()).filter(|p| !p.is_empty())
     }
 
+    /// Whether the decoder refused the document as a whole for being another kind of document
+    /// (an unexpected root or top-level type, no field path): detection between the APIs then
+    /// tries the next one, as [`licscope_normalize::decode`] does with `SourceHint::Auto`.
+    ///
+    /// [`licscope_normalize::decode`]: https://docs.rs/licscope-normalize/latest/licscope_normalize/fn.decode.html
+    pub fn is_other_document(&self) -> bool {
+        self.path().is_none()
+            && matches!(
+                self.kind(),
+                ErrorKind::UnexpectedDocument | ErrorKind::InvalidType
+            )
+    }
+
     /// The byte offset into the input, counted from its first byte (a byte-order mark included).
     pub fn offset(&self) -> Option<u64> {
         self.inner.position.map(|p| p.offset)
@@ -378,6 +391,19 @@ mod tests {
             std::mem::size_of::<Result<(), Error>>(),
             std::mem::size_of::<usize>()
         );
+    }
+
+    #[test]
+    fn only_a_pathless_root_or_type_refusal_is_another_document() {
+        let root = || Error::new(ErrorKind::UnexpectedDocument, "expected mgmtResponse");
+        assert!(root().is_other_document());
+        assert!(Error::new(ErrorKind::InvalidType, "expected an object").is_other_document());
+        assert!(
+            !root()
+                .with_path(|| "mgmtResponse".into())
+                .is_other_document()
+        );
+        assert!(!Error::new(ErrorKind::Syntax, "bad").is_other_document());
     }
 
     #[test]

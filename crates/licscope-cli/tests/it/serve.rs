@@ -235,7 +235,7 @@ fn only_configured_targets_are_probed_and_failures_are_200_with_success_0() {
             "/probe?target=http%3A%2F%2F127.0.0.1%2F",
             "unknown target \"http://127.0.0.1/\"",
         ),
-        ("/probe?target=a%0Ab", "unknown target \"a\\\\nb\""),
+        ("/probe?target=a%0Ab", "unknown target \"a\\nb\""),
     ] {
         let (status, body) = exporter.get(path);
         assert_eq!(status, 400, "{path}");
