@@ -778,6 +778,30 @@ mod tests {
     }
 
     #[test]
+    fn every_character_stays_inside_one_logfmt_value_and_survives_the_query_round_trip() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let value = format!("a{c}=b");
+            let logged = logfmt(&value);
+            assert!(
+                !logged.chars().any(char::is_control),
+                "{value:?} logged as {logged:?}"
+            );
+            // Quoted, and no quote inside ends the value early.
+            let inner = logged
+                .strip_prefix('"')
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{value:?} logged unquoted as {logged:?}"));
+            let mut escaped = false;
+            for d in inner.chars() {
+                assert!(escaped || d != '"', "{value:?} logged as {logged:?}");
+                escaped = !escaped && d == '\\';
+            }
+            assert!(!escaped, "{value:?} logged as {logged:?}");
+            assert_eq!(percent_decode(&percent_encode(&value)), value);
+        }
+    }
+
+    #[test]
     fn logfmt_values_cannot_start_a_line() {
         assert_eq!(logfmt("prime-east"), "prime-east");
         assert_eq!(logfmt("two words"), "\"two words\"");
