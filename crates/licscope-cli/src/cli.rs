@@ -90,7 +90,8 @@ Examples:
   licscope check --exclude-feature 'Network Analysis*' prime-license.xml
 
 Worst wins: CRITICAL > WARNING > UNKNOWN > OK. A failed input counts as UNKNOWN and is reported
-in the plugin output; no records at all is UNKNOWN; a usage error exits 3. The output stays
+in the plugin output; no records at all is UNKNOWN; a usage error answers
+LICENSES UNKNOWN - usage error: MESSAGE and exits 3. The output stays
 under 8 KiB (worst records first; a last line counts what was left out). Perfdata:
 'source:origin:feature'=DAYS;@~:WARN;@~:CRIT, U when unknown.
 

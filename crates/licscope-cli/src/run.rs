@@ -30,6 +30,8 @@ use crate::targets;
 
 /// Exit code of a usage error for `check`: Nagios reads 2 as CRITICAL, so it is UNKNOWN (3).
 const CHECK_USAGE_ERROR: u8 = 3;
+/// How long `check`'s status line for a usage error may grow, in bytes, before it is cut.
+const USAGE_LINE_MAX: usize = 1000;
 /// Exit code of a usage error for the other subcommands, as clap and most tools use.
 const USAGE_ERROR: u8 = 2;
 
@@ -45,12 +47,13 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = match e.kind() {
-                ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion => 0,
-                _ => usage_error,
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(match e.kind() {
+                ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    0
+                }
+                _ => usage_failed(usage_error, &e),
+            });
         }
     };
     let eval = match &cli.command {
@@ -114,9 +117,39 @@ pub fn main() -> ExitCode {
 
 /// Prints a usage error as clap does and returns `code`.
 fn usage(code: u8, message: String) -> u8 {
-    let _ = Cli::command()
-        .error(ClapErrorKind::ArgumentConflict, message)
-        .print();
+    usage_failed(
+        code,
+        &Cli::command().error(ClapErrorKind::ArgumentConflict, message),
+    )
+}
+
+/// Prints a usage error on standard error as clap does and returns `code`; for `check`, also
+/// answers UNKNOWN on standard output, as monitoring plugins answer bad arguments, so that the
+/// monitoring system shows why rather than "no output".
+fn usage_failed(code: u8, e: &clap::Error) -> u8 {
+    let _ = e.print();
+    if code == CHECK_USAGE_ERROR {
+        // The message is clap's up to its first blank line (before the usage and tips), its
+        // lines joined: a required argument is named on the line after the message.
+        let text = e.render().to_string();
+        let message = text.split("\n\n").next().unwrap_or_default();
+        let message = message.strip_prefix("error: ").unwrap_or(message);
+        let mut line = String::from("LICENSES UNKNOWN - usage error:");
+        for part in message.lines().map(str::trim).filter(|p| !p.is_empty()) {
+            line.push(' ');
+            escape::push_nagios(&mut line, part);
+        }
+        // An argument can be long; the status line stays short (Nagios keeps about 8 KiB).
+        if line.len() > USAGE_LINE_MAX {
+            let mut end = USAGE_LINE_MAX;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            line.truncate(end);
+            line.push_str("...");
+        }
+        let _ = writeln!(io::stdout().lock(), "{line}");
+    }
     code
 }
 

@@ -24,6 +24,52 @@ fn usage_errors_exit_3_for_check_and_2_elsewhere() {
 }
 
 #[test]
+fn check_answers_unknown_on_standard_output_for_a_usage_error_and_normalize_does_not() {
+    let long = "x".repeat(20_000);
+    for (args, says) in [
+        (
+            vec!["check"],
+            "required arguments were not provided: <FILE\\u{7c}URL>",
+        ),
+        (
+            vec!["check", "--bogus", EAST],
+            "unexpected argument '--bogus' found",
+        ),
+        (
+            vec!["check", "-w", "3", "-c", "9", EAST],
+            "--warn-days (3) is smaller than --crit-days (9)",
+        ),
+        // A value that would forge a line or perfdata stays inside the one status line.
+        (
+            vec!["check", "--warn-days", "1|x\nOK - forged", EAST],
+            "invalid value '1\\u{7c}x OK - forged'",
+        ),
+        (
+            vec!["check", "--warn-days", &long, EAST],
+            "invalid value 'xxx",
+        ),
+    ] {
+        let run = licscope(&args, b"");
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stdout.lines().count(), 1, "{args:?}: {}", run.stdout);
+        assert!(
+            run.stdout.starts_with("LICENSES UNKNOWN - usage error: ") && run.stdout.contains(says),
+            "{args:?}: {}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains('|'), "{}", run.stdout);
+        assert!(run.stdout.len() < 1100, "{} bytes", run.stdout.len());
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let run = licscope(&["normalize", "--bogus", EAST], b"");
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+}
+
+#[test]
 fn help_and_version_exit_0_with_examples() {
     for sub in ["normalize", "check", "decode", "schema"] {
         let run = licscope(&[sub, "--help"], b"");
