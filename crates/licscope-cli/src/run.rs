@@ -117,10 +117,16 @@ pub fn main() -> ExitCode {
 
 /// Prints a usage error as clap does and returns `code`.
 fn usage(code: u8, message: String) -> u8 {
-    usage_failed(
-        code,
-        &Cli::command().error(ClapErrorKind::ArgumentConflict, message),
-    )
+    // With the subcommand's usage (`licscope check [OPTIONS] ...`), as clap's own errors have.
+    let mut command = Cli::command();
+    command.build();
+    let subcommand = std::env::args_os()
+        .nth(1)
+        .and_then(|name| command.find_subcommand_mut(name).cloned());
+    let e = subcommand
+        .unwrap_or(command)
+        .error(ClapErrorKind::ArgumentConflict, message);
+    usage_failed(code, &e)
 }
 
 /// Prints a usage error on standard error as clap does and returns `code`; for `check`, also
