@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::error::ErrorKind as ClapErrorKind;
@@ -703,8 +703,7 @@ impl Watchdog {
         std::thread::spawn(move || {
             std::thread::sleep(at.saturating_duration_since(Instant::now()));
             // Held until the process ends: the main thread cannot start writing its answer.
-            let watched = Watchdog { state };
-            let state = watched.lock();
+            let state = crate::lock(&state);
             if state.finishing {
                 return;
             }
@@ -726,15 +725,11 @@ impl Watchdog {
         watchdog
     }
 
-    fn lock(&self) -> MutexGuard<'_, Watched> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn reading(&self, name: &str) {
-        name.clone_into(&mut self.lock().reading);
+        name.clone_into(&mut crate::lock(&self.state).reading);
     }
 
     fn finishing(&self) {
-        self.lock().finishing = true;
+        crate::lock(&self.state).finishing = true;
     }
 }

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use licscope::fetch::{Client, Endpoint, Exchange, Target};
@@ -25,6 +25,7 @@ use crate::cli::{ServeArgs, SizeArgs, SourceArg};
 use crate::escape;
 use crate::fetching::{self, Setup, api_of, source_of};
 use crate::inputs::Input;
+use crate::lock;
 use crate::render::{Format, Renderer};
 use crate::run::{Origin, each_record, report};
 use crate::targets::{self, Serve};
@@ -748,12 +749,6 @@ fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every write under these locks is one assignment or one increment: a panicking holder
-    // leaves whole values behind.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
