@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use licscope::fetch::Pins;
 use time::OffsetDateTime;
 
 /// Read, check and compare software-license data from Automation 360 and Cisco Prime
@@ -31,6 +32,10 @@ pub(crate) enum Command {
     /// blackbox_exporter probes; /metrics has the exporter's own metrics.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
+    /// Show the certificate an https:// server presents: its key's pin for --pinned-pubkey,
+    /// its subject, issuer, dates and names. Sends no request and no credential.
+    #[command(after_help = PIN_EXAMPLES)]
+    Pin(PinArgs),
     /// Print the JSON Schema (draft 2020-12) of the normalized record.
     #[command(after_help = "Example:\n  licscope schema > license-record.schema.json")]
     Schema,
@@ -49,7 +54,8 @@ the targets of a TOML file. Credentials: --user or LICSCOPE_USER, and --password
 --api-key-file, LICSCOPE_PASSWORD or LICSCOPE_API_KEY (never on the command line); a target's
 own keys win over the flags, the flags over the environment. -t bounds the whole run (30 s by
 default when fetching); --jobs targets at once; TLS is verified against the system's trust
-store unless --ca-file or --insecure."
+store unless --ca-file (a CA bundle, or an appliance's own certificate), --pinned-pubkey (the
+server key's pin, in place of the chain, name and date checks) or --insecure."
     };
 }
 
@@ -112,6 +118,18 @@ X-Prometheus-Scrape-Timeout-Seconds header less 0.5 s (9.5 s without it). SIGHUP
 POST /-/reload re-reads the config, keeping the old one if the new one is invalid; SIGTERM
 ends it. A bad config at start exits 1. Logs: one logfmt line per probe on standard error.
 See examples/prometheus/ for the scrape configuration and alerting rules.";
+
+const PIN_EXAMPLES: &str = "\
+Examples:
+  licscope pin https://prime.example.net
+  licscope pin https://10.0.0.5:8443/ -t 5
+
+The TLS handshake is ended as soon as the certificate is read: nothing is verified and nothing
+is sent, so compare the pin with the one the appliance's console shows before trusting it
+(README: Collecting from an appliance with a self-signed certificate). Proxies are used as for
+fetching (HTTPS_PROXY, NO_PROXY).
+
+Exit status: 0 when the certificate is shown, 1 when none could be read, 2 for a usage error.";
 
 const DECODE_EXAMPLES: &str = concat!(
     "\
@@ -233,9 +251,30 @@ pub(crate) struct CredentialArgs {
     /// system's trust store.
     #[arg(long, value_name = "PEM", conflicts_with = "insecure")]
     pub(crate) ca_file: Option<PathBuf>,
+    /// Trust the server whose certificate's public key has one of these pins, as curl's
+    /// --pinned-pubkey writes them: sha256//BASE64 of the SHA-256 of its SubjectPublicKeyInfo,
+    /// several separated by ';'. The pin replaces the chain, name and date checks (as an SSH
+    /// host key does; curl checks both); with --ca-file, both must hold. `licscope pin URL`
+    /// shows a server's pin.
+    #[arg(long, value_name = "PINS", conflicts_with = "insecure", value_parser = parse_pins)]
+    pub(crate) pinned_pubkey: Option<Pins>,
     /// Do not verify TLS certificates at all (said on standard error).
     #[arg(long)]
     pub(crate) insecure: bool,
+}
+
+/// The options of `pin`.
+#[derive(Debug, Args)]
+pub(crate) struct PinArgs {
+    /// The server: an https:// URL (its path is not used).
+    #[arg(value_name = "URL")]
+    pub(crate) url: String,
+    /// Give up after this many seconds (default 10).
+    #[arg(short = 't', long = "timeout", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) timeout: Option<std::time::Duration>,
+    /// Write the lines to FILE (replaced atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// The options of `serve`.
@@ -265,7 +304,7 @@ pub(crate) struct ServeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct FetchArgs {
     /// Fetch the targets of this TOML file (see the README: [[target]] tables with name, url,
-    /// source, user, password_file or api_key_file, ca_file, insecure, timeout).
+    /// source, user, password_file or api_key_file, ca_file, pinned_pubkey, insecure, timeout).
     #[arg(long, value_name = "FILE")]
     pub(crate) targets: Option<PathBuf>,
     #[command(flatten)]
@@ -357,6 +396,10 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
             "expected a number of seconds above 0 and at most 86400, found {s:?}"
         )),
     }
+}
+
+fn parse_pins(s: &str) -> Result<Pins, String> {
+    Pins::parse(s).map_err(|e| e.message().to_owned())
 }
 
 fn parse_instant(s: &str) -> Result<OffsetDateTime, String> {

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use licscope::fetch::{Api, Client, Credentials, Endpoint, Exchange, Secret, Target, Trust};
+use licscope::fetch::{Api, Client, Credentials, Endpoint, Exchange, Pins, Secret, Target, Trust};
 use licscope::prime::looks_like_xml;
 use tempfile::SpooledTempFile;
 
@@ -93,18 +93,16 @@ impl<'a> Setup<'a> {
             .ok_or("no user to log in as: give --user, LICSCOPE_USER or the target's user")?;
         let secret = self.secret(api, spec)?;
         target = target.with_credentials(secret.into_credentials(user));
-        let trust = match (
-            spec.and_then(|s| s.ca_file.as_deref()),
-            spec.is_some_and(|s| s.insecure),
-        ) {
-            (Some(file), _) => Some(ca_bundle(file)?),
-            (None, true) => Some(Trust::insecure()),
-            (None, false) => match (&self.args.ca_file, self.args.insecure) {
-                (Some(file), _) => Some(ca_bundle(file)?),
-                (None, true) => Some(Trust::insecure()),
-                (None, false) => None,
-            },
-        };
+        // A target that says anything of its trust says all of it.
+        let trust =
+            match spec.filter(|s| s.ca_file.is_some() || s.pinned_pubkey.is_some() || s.insecure) {
+                Some(s) => trust_of(s.ca_file.as_deref(), s.pinned_pubkey.as_ref(), s.insecure)?,
+                None => trust_of(
+                    self.args.ca_file.as_deref(),
+                    self.args.pinned_pubkey.as_ref(),
+                    self.args.insecure,
+                )?,
+            };
         if let Some(trust) = trust {
             if trust.is_insecure() {
                 crate::run::report(&format!(
@@ -214,6 +212,28 @@ fn group_or_other_readable(_: &std::fs::File) -> Option<u32> {
     None
 }
 
+/// The trust of a CA file, pins and `insecure` (which the command line and the targets file do
+/// not let come with pins), or `None` for the system's store.
+pub(crate) fn trust_of(
+    ca_file: Option<&Path>,
+    pins: Option<&Pins>,
+    insecure: bool,
+) -> Result<Option<Trust>, String> {
+    let trust = match (ca_file, insecure) {
+        (Some(file), _) => ca_bundle(file)?,
+        (None, true) => Trust::insecure(),
+        (None, false) if pins.is_some() => Trust::system(),
+        (None, false) => return Ok(None),
+    };
+    match pins {
+        Some(pins) => trust
+            .with_pins(pins.clone())
+            .map(Some)
+            .map_err(|e| e.message().to_owned()),
+        None => Ok(Some(trust)),
+    }
+}
+
 fn ca_bundle(path: &Path) -> Result<Trust, String> {
     let shown = escape::path(path);
     let pem = std::fs::read(path).map_err(|e| {
@@ -223,6 +243,17 @@ fn ca_bundle(path: &Path) -> Result<Trust, String> {
         )
     })?;
     Trust::from_pem(&pem).map_err(|e| format!("the CA file {shown}: {}", e.message()))
+}
+
+/// How to check a refused server's pin before trusting it, in one line.
+pub(crate) fn pin_hint(server: &str, pin: &str) -> String {
+    format!(
+        "licscope: hint: {}: before you pin {pin}, check that it is the appliance's own key: on \
+         its console (or with its certificate file), openssl x509 -in CERT.pem -pubkey -noout | \
+         openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | openssl enc -base64 \
+         must print the same base64 after sha256//",
+        escape::text(server)
+    )
 }
 
 /// The client of a run: its retries, and `-v`'s trace of every exchange.
@@ -270,6 +301,7 @@ impl Fetching {
         deadline: Option<Instant>,
         deadline_text: String,
         sizes: &SizeArgs,
+        hint: bool,
     ) -> Fetching {
         let (send, answers) = mpsc::channel();
         let count = jobs.len();
@@ -287,7 +319,7 @@ impl Fetching {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(job) = jobs.get(i) else { break };
                     let answer = match job {
-                        Ok(target) => fetch(&client, target, deadline, limits),
+                        Ok(target) => fetch(&client, target, deadline, limits, hint),
                         Err(e) => Err(e.clone()),
                     };
                     if send.send((i, answer)).is_err() {
@@ -340,16 +372,21 @@ impl Fetching {
 }
 
 /// Fetches one target and spools its answer within the byte limits: Prime XML within
-/// `--max-stream-size`, anything else within `--max-document-size`.
+/// `--max-stream-size`, anything else within `--max-document-size`. With `hint`, a refused
+/// certificate also says on standard error how to check its pin before trusting it.
 pub(crate) fn fetch(
     client: &Client,
     target: &Target,
     deadline: Option<Instant>,
     (max_document, max_stream): (u64, u64),
+    hint: bool,
 ) -> Result<Fetched, String> {
-    let mut body = client
-        .open(target, deadline)
-        .map_err(|e| e.message().to_owned())?;
+    let mut body = client.open(target, deadline).map_err(|e| {
+        if let Some(cert) = e.certificate().filter(|_| hint) {
+            crate::run::report(&pin_hint(&target.endpoint.host_port(), &cert.pin));
+        }
+        e.message().to_owned()
+    })?;
     let read_failed = |e: io::Error| e.to_string();
     let mut head = Vec::with_capacity(8 << 10);
     (&mut body)

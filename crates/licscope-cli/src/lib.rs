@@ -9,6 +9,7 @@ pub mod escape;
 mod fetching;
 mod inputs;
 mod output;
+mod pin;
 pub mod render;
 mod run;
 mod serve;

@@ -100,6 +100,7 @@ pub fn main() -> ExitCode {
         ),
         Command::Decode(args) => decode_command(args, started),
         Command::Serve(args) => crate::serve::serve(args),
+        Command::Pin(args) => crate::pin::pin(args, |m| usage(usage_error, m)),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
             let written = Output::open(None)
@@ -342,7 +343,7 @@ impl<'a> Origin<'a> {
     }
 }
 
-fn output_error(path: Option<&Path>, e: &io::Error) -> String {
+pub(crate) fn output_error(path: Option<&Path>, e: &io::Error) -> String {
     let name = path.map_or_else(|| "standard output".to_owned(), escape::path);
     format!("licscope: error: {name}: {}", escape::text(&e.to_string()))
 }
@@ -652,6 +653,7 @@ fn plan(
             deadline,
             text,
             sizes,
+            trace,
         )
     });
     Ok(Plan {

@@ -452,7 +452,14 @@ fn fetch_metrics(
     (max_document, max_stream): (u64, u64),
 ) -> Result<Arc<[u8]>, String> {
     let deadline = Some(Instant::now() + probed.timeout);
-    let fetched = fetching::fetch(client, &probed.target, deadline, (max_document, max_stream))?;
+    // The probe's log line carries the refused pin; the exporter's log has no hints.
+    let fetched = fetching::fetch(
+        client,
+        &probed.target,
+        deadline,
+        (max_document, max_stream),
+        false,
+    )?;
     let mut input = Input::fetched(probed.name.clone(), 0, probed.name.clone(), probed.source);
     input.answer(Ok(fetched));
     let policy = Policy::new(OffsetDateTime::now_utc());
@@ -514,6 +521,7 @@ fn load(settings: &ServeSettings) -> Result<Config, String> {
                 &spec.password_file,
                 &spec.api_key_file,
                 &spec.ca_file,
+                &spec.pinned_pubkey,
                 spec.insecure,
                 spec.timeout
             )

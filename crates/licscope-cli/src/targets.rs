@@ -8,13 +8,16 @@
 //! source = "cisco-prime"         # optional where the URL's path tells
 //! user = "monitor"               # optional: else --user, else LICSCOPE_USER
 //! password_file = "prime-east.secret"  # or api_key_file; else the flags, else the environment
-//! ca_file = "corp-ca.pem"        # optional
-//! insecure = false               # optional
+//! ca_file = "corp-ca.pem"        # optional: a CA bundle, or the appliance's own certificate
+//! pinned_pubkey = "sha256//..."  # optional: the server key's pin(s), as curl's --pinned-pubkey
+//! insecure = false               # optional; not with pinned_pubkey
 //! timeout = 20                   # optional, seconds; else the run's deadline
 //! ```
 //!
 //! Relative paths resolve against the file's folder. An unknown key, a missing `name` or
-//! `url`, or a repeated `name` is an error naming the line. The top-level `[serve]` table
+//! `url`, a repeated `name`, a malformed pin or a pin with `insecure = true` is an error naming
+//! the line. A target that sets any of `ca_file`, `pinned_pubkey` and `insecure` sets its whole
+//! trust: the command's `--ca-file`, `--pinned-pubkey` and `--insecure` are then not used for it. The top-level `[serve]` table
 //! (`listen`, `min_interval`, `failure_interval`) and a target's `min_interval` are the
 //! exporter's; `normalize` and `check` check them and leave them unused. A duration is a number
 //! of seconds or a Prometheus-style duration (`90s`, `5m`, `1h30m`, `500ms`).
@@ -24,6 +27,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use licscope::fetch::Pins;
 
 use crate::cli::SourceArg;
 use crate::escape;
@@ -38,6 +43,7 @@ pub(crate) struct TargetSpec {
     pub(crate) password_file: Option<PathBuf>,
     pub(crate) api_key_file: Option<PathBuf>,
     pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) pinned_pubkey: Option<Pins>,
     pub(crate) insecure: bool,
     pub(crate) timeout: Option<Duration>,
     /// The line of the target's `url`, for errors found later (a URL that is not valid).
@@ -90,6 +96,7 @@ struct TargetToml {
     password_file: Option<PathBuf>,
     api_key_file: Option<PathBuf>,
     ca_file: Option<PathBuf>,
+    pinned_pubkey: Option<Spanned<String>>,
     insecure: Option<bool>,
     timeout: Option<Spanned<f64>>,
     min_interval: Option<Spanned<toml::Value>>,
@@ -186,6 +193,22 @@ fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> {
                 Some(Duration::from_secs_f64(seconds))
             }
         };
+        let pinned_pubkey = match t.pinned_pubkey {
+            None => None,
+            Some(pins) => {
+                let at = line_of(text, pins.span().start);
+                if t.insecure == Some(true) {
+                    return Err((
+                        at,
+                        format!(
+                            "target {name:?} has both pinned_pubkey and insecure = true: a pin \
+                             verifies the server, insecure verifies nothing; give one"
+                        ),
+                    ));
+                }
+                Some(Pins::parse(pins.get_ref()).map_err(|e| (at, e.message().to_owned()))?)
+            }
+        };
         let url_line = line_of(text, t.url.span().start);
         let min_interval = t.min_interval.map(|d| duration(text, d)).transpose()?;
         specs.push(TargetSpec {
@@ -196,6 +219,7 @@ fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> {
             password_file: t.password_file.map(resolve),
             api_key_file: t.api_key_file.map(resolve),
             ca_file: t.ca_file.map(resolve),
+            pinned_pubkey,
             insecure: t.insecure.unwrap_or(false),
             timeout,
             line: url_line,
@@ -351,6 +375,7 @@ source = "cisco-prime"
 user = "monitor"
 password_file = "prime-east.secret"
 ca_file = "/etc/ssl/corp-ca.pem"
+pinned_pubkey = "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 insecure = false
 timeout = 20
 min_interval = 600
@@ -382,6 +407,18 @@ timeout = 2.5
             Some(Path::new("/etc/ssl/corp-ca.pem"))
         );
         assert_eq!(specs[0].timeout, Some(Duration::from_secs(20)));
+        assert_eq!(
+            specs[0]
+                .pinned_pubkey
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some(
+                "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\
+                 sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+            )
+        );
+        assert!(specs[1].pinned_pubkey.is_none());
         assert_eq!(
             specs[1].api_key_file.as_deref(),
             Some(Path::new("/etc/licscope/keys/cr.key"))
@@ -441,6 +478,16 @@ timeout = 2.5
                 "[[target]]\nname = \"a\"\nurl = \"http://x\"\npassword_file = \"p\"\napi_key_file = \"k\"\n",
                 2,
                 "both",
+            ),
+            (
+                "[[target]]\nname = \"a\"\nurl = \"https://x\"\npinned_pubkey = \"sha256//abc\"\n",
+                4,
+                "\"sha256//abc\" is not a pin",
+            ),
+            (
+                "[[target]]\nname = \"a\"\nurl = \"https://x\"\ninsecure = true\n\npinned_pubkey = \"sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\"\n",
+                6,
+                "both pinned_pubkey and insecure = true",
             ),
             ("[[target]\n", 1, ""),
         ] {

@@ -7,12 +7,18 @@ use std::io::{self, Cursor, Read};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use licscope_prime::{Document, LicenseInfo, LicenseResponse, Limits};
-use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-use ureq::{Agent, BodyReader, Proxy};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector as _, TcpConnector};
+use ureq::{Agent, BodyReader, Proxy, ProxyProtocol};
 
 use crate::proxy::proxy_for;
-use crate::{Api, Credentials, FetchError, FetchErrorKind, Secret, Target, TrustKind};
+use crate::tls::tls_failure;
+use crate::{
+    Api, Credentials, Endpoint, FetchError, FetchErrorKind, PresentedCertificate, Secret, Target,
+    Trust,
+};
 
 /// At most this many requests at once to one server: Prime answers 401 to a user with more
 /// than five sessions.
@@ -24,6 +30,8 @@ const LOGIN_BODY: u64 = 1 << 20;
 /// How many bytes of a successful answer are read before it is handed over, to tell an HTML
 /// login page from license data.
 const HEAD: usize = 1024;
+/// The longest `Retry-After` waited for; a server asking for more is answered as rate-limited.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Waits between retries. The default sleeps the thread; tests inject one that records the
 /// delays and returns at once.
@@ -200,13 +208,48 @@ impl Client {
         response.map(|r| r.into_owned()).map_err(payload)
     }
 
-    fn agent(&self, target: &Target) -> Result<Agent, FetchError> {
-        let tls = TlsConfig::builder().provider(TlsProvider::Rustls);
-        let tls = match &target.trust.0 {
-            TrustKind::System => tls.root_certs(RootCerts::PlatformVerifier),
-            TrustKind::Roots(certs) => tls.root_certs(RootCerts::Specific(certs.clone())),
-            TrustKind::Insecure => tls.disable_verification(true),
+    /// The certificate `endpoint`'s server presents, read in a TLS handshake that then stops:
+    /// no request is sent, so no credential either (`licscope pin`). Proxies are used as for
+    /// a fetch.
+    ///
+    /// # Errors
+    ///
+    /// [`FetchErrorKind::InvalidTarget`] for an `http://` endpoint; otherwise as a fetch fails
+    /// before its answer ([`FetchErrorKind::Connect`], [`FetchErrorKind::Tls`],
+    /// [`FetchErrorKind::Timeout`]).
+    pub fn certificate(
+        &self,
+        endpoint: &Endpoint,
+        deadline: Option<Instant>,
+    ) -> Result<PresentedCertificate, FetchError> {
+        if !endpoint.is_https() {
+            return Err(FetchError::new(
+                FetchErrorKind::InvalidTarget,
+                "an http:// server presents no certificate: give its https:// URL",
+            ));
+        }
+        let target = Target::new(endpoint.clone()).with_trust(Trust::inspect());
+        let call = Call {
+            client: self,
+            target: &target,
+            agent: self.agent(&target)?,
+            deadline,
+            started: Instant::now(),
         };
+        let error = match call.send("GET", &endpoint.url(), "none", &[], None) {
+            Ok(_) => FetchError::new(
+                FetchErrorKind::Tls,
+                "the connection was not refused as it must be to read the certificate",
+            ),
+            Err(e) => e,
+        };
+        match error.certificate() {
+            Some(certificate) => Ok(certificate.clone()),
+            None => Err(error),
+        }
+    }
+
+    fn agent(&self, target: &Target) -> Result<Agent, FetchError> {
         let endpoint = &target.endpoint;
         let proxy = match proxy_for(endpoint.is_https(), endpoint.host(), &self.proxy_env) {
             // The variable's value may hold the proxy's password: not repeated.
@@ -219,14 +262,33 @@ impl Client {
             })?),
             None => None,
         };
+        if proxy
+            .as_ref()
+            .is_some_and(|p| !matches!(p.protocol(), ProxyProtocol::Http | ProxyProtocol::Https))
+        {
+            // ureq is built without SOCKS: such a proxy would be passed by, not used.
+            return Err(FetchError::new(
+                FetchErrorKind::InvalidTarget,
+                "the proxy named in the environment is a SOCKS proxy, which licscope does not \
+                 speak: name an HTTP proxy (CONNECT)",
+            ));
+        }
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .tls_config(tls.build())
             .proxy(proxy)
             .user_agent(concat!("licscope/", env!("CARGO_PKG_VERSION")))
             .build();
-        Ok(config.into())
+        // ureq's own chain, with licscope's TLS step in place of ureq's rustls connector.
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(target.trust.connector()?);
+        Ok(Agent::with_parts(
+            config,
+            connector,
+            DefaultResolver::default(),
+        ))
     }
 
     fn token_slot(&self, control_room: String, user: &str) -> TokenSlot {
@@ -283,7 +345,9 @@ struct Call<'c> {
 struct Answer {
     status: u16,
     content_type: String,
-    retry_after: bool,
+    /// `Retry-After`: its delay in seconds, or zero when it is a date or unreadable (then the
+    /// usual random delay is waited); `None` when absent.
+    retry_after: Option<Duration>,
     body: BodyReader<'static>,
 }
 
@@ -425,7 +489,11 @@ impl Call<'_> {
         };
         let basic = Secret::new(format!(
             "Basic {}",
-            base64(format!("{}:{}", credentials.user, password.expose()).as_bytes())
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                credentials.user,
+                password.expose()
+            ))
         ));
         let accept = if endpoint.wants_json() {
             "application/json"
@@ -435,6 +503,7 @@ impl Call<'_> {
         let url = endpoint.url();
         let mut attempt = 0;
         loop {
+            let wait: Option<Duration>;
             let place = self
                 .client
                 .servers
@@ -467,15 +536,18 @@ impl Call<'_> {
                     )
                     .with_status(status));
                 }
-                503 => drop(answer),
+                // Prime's rate limit is 503 (some deployments 403), and 429 is one by definition;
+                // a 403 is one when it says so, whether the body is an errorDocument, the
+                // appliance's Tomcat HTML page or plain text, or when it asks for a Retry-After.
+                503 | 429 => {
+                    wait = answer.retry_after;
+                    drop(answer);
+                }
                 403 => {
-                    let retry_after = answer.retry_after;
-                    let why = prime_error_body(answer.body);
-                    let said = why.to_ascii_lowercase();
-                    let limit = ["rate limit", "too many requests", "request limit"]
-                        .iter()
-                        .any(|w| said.contains(w));
-                    if !(retry_after || limit) {
+                    wait = answer.retry_after;
+                    let body = read_limited(answer.body, ERROR_BODY).unwrap_or_default();
+                    if wait.is_none() && !says_rate_limit(&body) {
+                        let why = prime_error_message(&body);
                         return Err(FetchError::new(
                             FetchErrorKind::Authentication,
                             format!("Prime refused the request (HTTP 403){why}"),
@@ -516,11 +588,22 @@ impl Call<'_> {
                     if n == 1 { "" } else { "s" }
                 )));
             }
-            let delay = retry_delay();
+            let delay = match wait {
+                Some(asked) if asked > MAX_RETRY_AFTER => {
+                    return Err(limited(format!(
+                        "asks to wait {} s (Retry-After), more than the {} s licscope waits",
+                        asked.as_secs(),
+                        MAX_RETRY_AFTER.as_secs()
+                    )));
+                }
+                Some(asked) if !asked.is_zero() => asked,
+                _ => retry_delay(),
+            };
             if self.deadline.is_some_and(|d| Instant::now() + delay >= d) {
-                return Err(limited(
-                    "no time is left before the deadline for another attempt".into(),
-                ));
+                return Err(limited(format!(
+                    "no time is left before the deadline for another attempt (after {:.1} s)",
+                    delay.as_secs_f64()
+                )));
             }
             self.client.sleep.sleep(delay);
         }
@@ -592,7 +675,12 @@ impl Call<'_> {
         Ok(Answer {
             status: response.status().as_u16(),
             content_type: header("content-type"),
-            retry_after: response.headers().contains_key("retry-after"),
+            retry_after: response.headers().get("retry-after").map(|v| {
+                v.to_str()
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map_or(Duration::ZERO, Duration::from_secs)
+            }),
             body: response.into_body().into_reader(),
         })
     }
@@ -659,20 +747,19 @@ impl Call<'_> {
             ureq::Error::Timeout(_) => self.timeout(),
             ureq::Error::HostNotFound => connect("host not found"),
             ureq::Error::ConnectionFailed => connect("connection failed"),
-            ureq::Error::Tls(detail) => tls_error(&server, detail),
-            ureq::Error::Rustls(e) => tls_error(&server, &e.to_string()),
+            ureq::Error::Tls(detail) => FetchError::new(
+                FetchErrorKind::Tls,
+                format!("TLS with {server} failed: {detail}"),
+            ),
+            ureq::Error::Rustls(e) => tls_failure(&server, &e),
             ureq::Error::Io(io) => {
-                let text = io.to_string();
+                if let Some(e) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return tls_failure(&server, e);
+                }
                 match io.kind() {
                     io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => self.timeout(),
-                    _ if io
-                        .get_ref()
-                        .is_some_and(|inner| inner.is::<rustls::Error>()) =>
-                    {
-                        tls_error(&server, &text)
-                    }
                     io::ErrorKind::ConnectionRefused => connect("connection refused"),
-                    _ => connect(&text),
+                    _ => connect(&io.to_string()),
                 }
             }
             other => FetchError::new(
@@ -687,22 +774,6 @@ impl Call<'_> {
 /// text names them.
 fn is_timeout(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::TimedOut || e.to_string().contains("timeout")
-}
-
-fn tls_error(server: &str, detail: &str) -> FetchError {
-    let lower = detail.to_ascii_lowercase();
-    let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-        " (a private CA: trust its bundle with --ca-file, or install it in the system's store)"
-    } else if lower.contains("no ca certificates") {
-        " (the system's trust store is empty: install the CA certificates, or trust a bundle \
-         with --ca-file)"
-    } else {
-        ""
-    };
-    FetchError::new(
-        FetchErrorKind::Tls,
-        format!("TLS with {server} failed: {detail}{hint}"),
-    )
 }
 
 fn payload(e: licscope_syntax::Error) -> FetchError {
@@ -750,14 +821,18 @@ fn a360_error_body(body: BodyReader<'static>) -> String {
 
 /// `: message` from Prime's `errorDocument`, or nothing.
 fn prime_error_body(body: BodyReader<'static>) -> String {
-    let Ok(bytes) = read_limited(body, ERROR_BODY) else {
-        return String::new();
-    };
+    read_limited(body, ERROR_BODY)
+        .map(|bytes| prime_error_message(&bytes))
+        .unwrap_or_default()
+}
+
+/// `: message` from the bytes of Prime's `errorDocument`, or nothing.
+fn prime_error_message(bytes: &[u8]) -> String {
     let limits = Limits::default();
-    let document = if licscope_prime::looks_like_xml(&bytes) {
-        licscope_prime::decode_xml_document::<LicenseInfo<'_>>(&bytes, &limits)
+    let document = if licscope_prime::looks_like_xml(bytes) {
+        licscope_prime::decode_xml_document::<LicenseInfo<'_>>(bytes, &limits)
     } else {
-        licscope_prime::decode_json_document::<LicenseInfo<'_>>(&bytes, &limits)
+        licscope_prime::decode_json_document::<LicenseInfo<'_>>(bytes, &limits)
     };
     match document {
         Ok(Document::Error(e)) => e
@@ -767,6 +842,22 @@ fn prime_error_body(body: BodyReader<'static>) -> String {
             .unwrap_or_default(),
         _ => String::new(),
     }
+}
+
+/// Whether an error answer's body says it is a rate limit, in any case and any format.
+fn says_rate_limit(body: &[u8]) -> bool {
+    const WORDS: [&[u8]; 6] = [
+        b"rate limit",
+        b"rate-limit",
+        b"ratelimit",
+        b"too many requests",
+        b"request limit",
+        b"throttl",
+    ];
+    let lower = body.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .any(|w| lower.windows(w.len()).any(|window| window == *w))
 }
 
 /// A vendor's message as one line of at most 300 characters: control characters escaped.
@@ -804,29 +895,6 @@ fn retry_delay() -> Duration {
     let random = RandomState::new().hash_one(Instant::now());
     let unit = (random >> 11) as f64 / (1u64 << 53) as f64;
     Duration::from_secs_f64(1.5 + 2.0 * unit)
-}
-
-/// Standard base64 with padding, for the basic-authentication header.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    // `chunks` yields no empty chunk: `chunk[0]` exists.
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -890,24 +958,8 @@ impl Drop for Place {
 
 #[cfg(test)]
 mod tests {
-    use super::{base64, is_html, retry_delay};
+    use super::{is_html, retry_delay, says_rate_limit};
     use std::time::Duration;
-
-    #[test]
-    fn base64_as_rfc_4648_writes_it() {
-        for (input, expect) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-            ("monitor:pa\u{e9}ss?>", "bW9uaXRvcjpwYcOpc3M/Pg=="),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expect, "{input}");
-        }
-    }
 
     #[test]
     fn retry_delays_lie_between_1_5_and_3_5_seconds() {
@@ -919,6 +971,18 @@ mod tests {
         );
         // Random, not one value: 200 draws from 2 s of range are not all equal.
         assert!(delays.iter().any(|d| *d != delays[0]));
+    }
+
+    #[test]
+    fn rate_limits_are_told_in_any_format() {
+        let page = licscope_fixtures::root().join("http/prime-rate-limit-403.html");
+        assert!(says_rate_limit(&std::fs::read(page).unwrap()));
+        assert!(says_rate_limit(b"Rate Limit exceeded"));
+        assert!(says_rate_limit(b"<message>Too many requests</message>"));
+        assert!(!says_rate_limit(
+            b"The user is not authorized for this resource"
+        ));
+        assert!(!says_rate_limit(b""));
     }
 
     #[test]

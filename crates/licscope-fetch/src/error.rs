@@ -47,6 +47,7 @@ struct Inner {
     status: Option<u16>,
     message: String,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    certificate: Option<Box<crate::PresentedCertificate>>,
 }
 
 impl FetchError {
@@ -57,6 +58,7 @@ impl FetchError {
                 status: None,
                 message: message.into(),
                 source: None,
+                certificate: None,
             }),
         }
     }
@@ -72,6 +74,20 @@ impl FetchError {
     ) -> FetchError {
         self.inner.source = Some(Box::new(source));
         self
+    }
+
+    pub(crate) fn with_certificate(
+        mut self,
+        certificate: crate::PresentedCertificate,
+    ) -> FetchError {
+        self.inner.certificate = Some(Box::new(certificate));
+        self
+    }
+
+    /// The certificate the server presented, when it was refused ([`FetchErrorKind::Tls`]):
+    /// its key's pin, names and dates, for a user deciding whether to trust it.
+    pub fn certificate(&self) -> Option<&crate::PresentedCertificate> {
+        self.inner.certificate.as_deref()
     }
 
     /// The kind of failure.

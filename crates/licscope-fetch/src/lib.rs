@@ -9,15 +9,23 @@
 //!   (`{code, message, details}`) is decoded and shown.
 //! - **Cisco Prime**: HTTP basic authentication and `Connection: close`, as Prime's clients
 //!   send. A redirect (Prime's 302 to its login page, its answer to a wrong password) or an
-//!   HTML page is an authentication failure, never retried. 503, and 403 where it is the rate
-//!   limit (a `Retry-After` header, or a message that says "rate limit", "too many requests" or
-//!   "request limit"), are retried up to 3 times (see [`Client::with_retries`]) after a random
-//!   delay of 1.5 to 3.5 s. At most 5 requests at once per server, across threads.
+//!   HTML page is an authentication failure, never retried. 503, 429, and 403 where it is the
+//!   rate limit (a `Retry-After` header, or a body in any format, the appliance's HTML error
+//!   page included, that says "rate limit", "too many requests", "request limit" or
+//!   "throttled"), are retried up to 3 times (see [`Client::with_retries`]) after the
+//!   `Retry-After` delay (at most 60 s), else a random delay of 1.5 to 3.5 s. At most 5
+//!   requests at once per server, across threads.
 //! - **Deadlines**: every call takes an optional deadline; a target's timeout shortens it. It
 //!   bounds the whole fetch: connecting, logins, retries and their delays, and the body.
 //! - **TLS**: rustls. Certificates are verified against the system's trust store (so an
 //!   enterprise CA installed there works), or against a given bundle only
-//!   ([`Trust::from_pem`], as curl's `--cacert`), or not at all ([`Trust::insecure`]).
+//!   ([`Trust::from_pem`], as curl's `--cacert`; a self-signed certificate in it is trusted as
+//!   the server's own, even with `CA:TRUE`, when the host matches its SAN or, having none, its
+//!   CN), or by pinned keys ([`Trust::with_pins`], curl's `sha256//` format: a matching key
+//!   replaces chain, name and date checks, as an SSH host key does; the handshake signature is
+//!   still verified), or not at all ([`Trust::insecure`]). A refused certificate is an error in
+//!   words ending with the server's own pin; [`Client::certificate`] shows what a server
+//!   presents ([`PresentedCertificate`]) without verifying it or sending anything.
 //! - **Proxies**: `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy` are read as curl reads
 //!   them (`no_proxy` takes names with their subdomains, addresses and CIDR ranges).
 //! - **Secrets**: [`Secret`] never shows its value in `Debug`; no error message or
@@ -60,14 +68,16 @@ mod client;
 mod endpoint;
 mod error;
 mod proxy;
+mod tls;
+mod x509;
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub use client::{Body, Client, Exchange, Sleep, ThreadSleep};
 pub use endpoint::{Api, Endpoint};
 pub use error::{FetchError, FetchErrorKind};
+pub use tls::{Pins, PresentedCertificate, Trust};
 
 /// One server to fetch from: its endpoint, credentials, TLS trust and timeout.
 #[derive(Clone, Debug)]
@@ -177,63 +187,5 @@ impl Credentials {
     /// The user name.
     pub fn user(&self) -> &str {
         &self.user
-    }
-}
-
-/// Which server certificates are trusted.
-#[derive(Clone, Debug, Default)]
-pub struct Trust(TrustKind);
-
-#[derive(Clone, Debug, Default)]
-enum TrustKind {
-    #[default]
-    System,
-    Roots(Arc<Vec<ureq::tls::Certificate<'static>>>),
-    Insecure,
-}
-
-impl Trust {
-    /// The system's trust store (the default): the platform's verifier, which reads the
-    /// certificates the system trusts, an enterprise CA installed there included.
-    pub fn system() -> Trust {
-        Trust(TrustKind::System)
-    }
-
-    /// Only the certificates of a PEM bundle, as curl's `--cacert`.
-    ///
-    /// # Errors
-    ///
-    /// [`FetchErrorKind::InvalidTarget`] when the bundle is not PEM or holds no certificate.
-    pub fn from_pem(pem: &[u8]) -> Result<Trust, FetchError> {
-        let mut certs = Vec::new();
-        for item in ureq::tls::parse_pem(pem) {
-            match item {
-                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
-                Ok(_) => {}
-                Err(e) => {
-                    return Err(FetchError::new(
-                        FetchErrorKind::InvalidTarget,
-                        format!("the CA bundle is not valid PEM: {e}"),
-                    ));
-                }
-            }
-        }
-        if certs.is_empty() {
-            return Err(FetchError::new(
-                FetchErrorKind::InvalidTarget,
-                "the CA bundle holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)",
-            ));
-        }
-        Ok(Trust(TrustKind::Roots(Arc::new(certs))))
-    }
-
-    /// No verification at all: any certificate is accepted. For tests and first setups only.
-    pub fn insecure() -> Trust {
-        Trust(TrustKind::Insecure)
-    }
-
-    /// Whether verification is off.
-    pub fn is_insecure(&self) -> bool {
-        matches!(self.0, TrustKind::Insecure)
     }
 }

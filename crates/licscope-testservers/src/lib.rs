@@ -500,9 +500,64 @@ pub struct Identity {
     pub ca_pem: String,
     cert: rustls::pki_types::CertificateDer<'static>,
     key: Vec<u8>,
+    pin: String,
+}
+
+/// `sha256//` and the base64 of the SHA-256 of the key's SubjectPublicKeyInfo.
+fn pin_of(key: &rcgen::KeyPair) -> String {
+    let spki = rcgen::PublicKeyData::subject_public_key_info(key);
+    let digest = ring::digest::digest(&ring::digest::SHA256, &spki);
+    format!("sha256//{}", base64_bytes(digest.as_ref()))
+}
+
+/// How an appliance makes its own certificate, for [`Identity::appliance`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Appliance<'a> {
+    /// Self-signed, `CA:TRUE`, the host in the subject CN only, valid from 2020 to 2045.
+    SelfSigned {
+        /// The subject's common name.
+        cn: &'a str,
+    },
+    /// As [`Appliance::SelfSigned`], but expired since 2020.
+    Expired {
+        /// The subject's common name.
+        cn: &'a str,
+    },
 }
 
 impl Identity {
+    /// A certificate as appliances make theirs at install time (see [`Appliance`]), presented
+    /// alone: its own PEM is [`Identity::ca_pem`].
+    pub fn appliance(kind: Appliance<'_>) -> Identity {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let (cn, years) = match kind {
+            Appliance::SelfSigned { cn } => (cn, (2020, 2045)),
+            Appliance::Expired { cn } => (cn, (2015, 2020)),
+        };
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Cisco Systems");
+        params.not_before = rcgen::date_time_ymd(years.0, 1, 1);
+        params.not_after = rcgen::date_time_ymd(years.1, 1, 1);
+        let key = KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        Identity {
+            ca_pem: cert.pem(),
+            cert: cert.der().clone(),
+            key: key.serialize_der(),
+            pin: pin_of(&key),
+        }
+    }
+
+    /// The server certificate's key pin, `sha256//BASE64` as curl's `--pinned-pubkey` takes
+    /// it, computed from the key pair itself (not from a parse of the certificate).
+    pub fn pin(&self) -> &str {
+        &self.pin
+    }
+
     /// Makes a new CA and server certificate.
     pub fn localhost() -> Identity {
         use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -532,6 +587,7 @@ impl Identity {
             ca_pem: ca_cert.pem(),
             cert: leaf_cert.der().clone(),
             key: leaf_key.serialize_der(),
+            pin: pin_of(&leaf_key),
         }
     }
 
@@ -603,6 +659,11 @@ pub enum Step {
     Unavailable,
     /// HTTP 403 with an `errorDocument` saying the rate limit was reached.
     RateLimit403,
+    /// HTTP 403 with the appliance's Tomcat HTML error page saying "Too many requests"
+    /// (`fixtures/http/prime-rate-limit-403.html`).
+    RateLimitHtml403,
+    /// HTTP 429 with `Retry-After: 1`.
+    TooManyRequests,
     /// HTTP 403 with an `errorDocument` saying the user may not do this.
     Forbidden,
     /// HTTP 200 with Prime's HTML login page.
@@ -672,6 +733,14 @@ impl Prime {
             ),
             Step::RateLimit403 => {
                 error_document(403, "Rate limit exceeded: too many requests for this user")
+            }
+            Step::RateLimitHtml403 => Reply::new(
+                403,
+                "text/html;charset=utf-8",
+                seed("http/prime-rate-limit-403.html"),
+            ),
+            Step::TooManyRequests => {
+                Reply::new(429, "text/plain", "Too Many Requests").with_header("Retry-After", "1")
             }
             Step::Forbidden => error_document(403, "The user is not authorized for this resource"),
             Step::LoginPage => Reply::new(
@@ -824,8 +893,11 @@ fn a360_error(status: u16, code: &str, message: &str) -> Reply {
 /// Standard base64 with padding. Written apart from licscope-fetch's on purpose: the server
 /// checks the client's header with its own encoder, not the one under test.
 pub fn base64(text: &str) -> String {
+    base64_bytes(text.as_bytes())
+}
+
+fn base64_bytes(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = text.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
         let b = [

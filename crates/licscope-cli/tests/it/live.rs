@@ -358,7 +358,10 @@ fn tls_unknown_ca_is_refused_then_trusted_by_ca_file_or_insecure_with_a_warning(
     let run = licscope_with_env(&[&base[..], &[url.as_str()]].concat(), b"", &env);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("TLS with") && run.stderr.contains("--ca-file"),
+        run.stderr
+            .contains("is not trusted: no CA of the system's trust store signed it")
+            && run.stderr.contains("--ca-file")
+            && run.stderr.contains("; its key is --pinned-pubkey sha256//"),
         "{}",
         run.stderr
     );
@@ -370,7 +373,8 @@ fn tls_unknown_ca_is_refused_then_trusted_by_ca_file_or_insecure_with_a_warning(
     let run = licscope_with_env(&[&base[..], &[url.as_str()]].concat(), b"", &env);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("TLS with") && run.stderr.contains("trust store is empty"),
+        run.stderr.contains("the system's trust store is empty")
+            && run.stderr.contains("--ca-file"),
         "{}",
         run.stderr
     );

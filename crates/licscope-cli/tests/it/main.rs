@@ -7,6 +7,7 @@ mod behaviour;
 mod hostile;
 mod live;
 mod outputs;
+mod pins;
 mod serve;
 
 use std::io::Write;

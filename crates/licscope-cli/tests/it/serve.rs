@@ -414,3 +414,58 @@ fn a_bad_config_at_start_exits_1_where_normalize_calls_it_a_usage_error() {
     let run = crate::licscope(&["normalize", &targets], b"");
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn a_pinned_appliance_is_probed_and_a_wrong_pin_fails_with_the_servers_pin_in_the_log() {
+    use licscope_testservers::{Appliance, Identity};
+    let identity = Identity::appliance(Appliance::Expired { cn: "pi-install" });
+    let appliance = Server::https(&identity, seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let url = appliance.url("/webacs/api/v3/op/info/license");
+    let mut wrong = identity.pin().to_owned();
+    let at = "sha256//".len();
+    wrong.replace_range(at..=at, if &wrong[at..=at] == "A" { "B" } else { "A" });
+    let extra = format!(
+        "\n[[target]]\nname = \"pi-pinned\"\nurl = \"{url}\"\nuser = \"monitor\"\npassword_file = \
+         \"secret\"\npinned_pubkey = \"{}\"\n\n[[target]]\nname = \"pi-other-pin\"\nurl = \
+         \"{url}\"\nuser = \"monitor\"\npassword_file = \"secret\"\npinned_pubkey = \"{wrong}\"\n",
+        identity.pin()
+    );
+    let dir = config(&appliance, &control_room, &extra);
+    let exporter = Exporter::start(&dir.path().join("licscope.toml"));
+    let (status, body) = exporter.get("/probe?target=pi-pinned");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0), "{body}");
+    let (status, body) = exporter.get("/probe?target=pi-other-pin");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(0.0), "{body}");
+    let log = exporter.log();
+    assert!(
+        log.contains("target=pi-other-pin outcome=failure")
+            && log.contains(&format!(
+                "; its key is --pinned-pubkey {}\"",
+                identity.pin()
+            )),
+        "{log}"
+    );
+    assert_eq!(appliance.requests().len(), 1);
+
+    // A malformed pin is found when the config is loaded: the exporter does not start.
+    std::fs::write(
+        dir.path().join("licscope.toml"),
+        format!("[[target]]\nname = \"pi\"\nurl = \"{url}\"\npinned_pubkey = \"sha256//\"\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_licscope"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(dir.path().join("licscope.toml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("licscope.toml:4: \\\"sha256//\\\" is not a pin"),
+        "{stderr}"
+    );
+}

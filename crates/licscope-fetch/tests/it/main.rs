@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod tls;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -99,6 +101,33 @@ fn prime_rate_limit_403_is_retried_and_gives_up_after_the_retries() {
     assert!(error.message().contains("3 requests"), "{error}");
     assert_eq!(server.requests().len(), 3);
     assert_eq!(sleeper.0.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn prime_html_rate_limit_403_is_retried_once_and_then_answered() {
+    let server = prime_server(&[Step::RateLimitHtml403]);
+    let sleeper = Arc::new(Recorder::default());
+    let client = Client::new().with_sleep(sleeper.clone());
+    let response = client
+        .cisco_prime(&prime_target(&server, PASSWORD), deadline(20))
+        .unwrap();
+    assert_eq!(response.records.len(), 2);
+    assert_eq!(server.requests().len(), 2);
+    let delays = sleeper.0.lock().unwrap().clone();
+    assert_eq!(delays.len(), 1);
+    assert!((1.5..=3.5).contains(&delays[0].as_secs_f64()), "{delays:?}");
+}
+
+#[test]
+fn a_429_waits_its_retry_after() {
+    let server = prime_server(&[Step::TooManyRequests]);
+    let sleeper = Arc::new(Recorder::default());
+    let client = Client::new().with_sleep(sleeper.clone());
+    client
+        .cisco_prime(&prime_target(&server, PASSWORD), deadline(20))
+        .unwrap();
+    assert_eq!(*sleeper.0.lock().unwrap(), [Duration::from_secs(1)]);
+    assert_eq!(server.requests().len(), 2);
 }
 
 #[test]
