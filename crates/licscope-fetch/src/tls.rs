@@ -41,8 +41,17 @@ pub struct Trust {
     chain: Chain,
     pins: Option<Pins>,
     /// The rustls configuration, made once per trust and shared by its clones.
-    config: Arc<OnceLock<Arc<ClientConfig>>>,
+    config: ConfigCache,
 }
+
+/// The cache of a trust's rustls configuration. `ClientConfig` holds trait objects and so is
+/// not `RefUnwindSafe`; the cache is, as `Trust` was before it held one: it is set once with a
+/// whole value, and a panic while the value is made leaves it unset, never half-written.
+#[derive(Clone, Default)]
+struct ConfigCache(Arc<OnceLock<Arc<ClientConfig>>>);
+
+impl std::panic::UnwindSafe for ConfigCache {}
+impl std::panic::RefUnwindSafe for ConfigCache {}
 
 impl fmt::Debug for Trust {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -126,7 +135,7 @@ impl Trust {
             ));
         }
         self.pins = Some(pins);
-        self.config = Arc::default();
+        self.config = ConfigCache::default();
         Ok(self)
     }
 
@@ -148,18 +157,18 @@ impl Trust {
         Trust {
             chain,
             pins: None,
-            config: Arc::default(),
+            config: ConfigCache::default(),
         }
     }
 
     /// The connector that makes TLS connections with this trust.
     pub(crate) fn connector(&self) -> Result<TlsConnector, FetchError> {
-        if let Some(config) = self.config.get() {
+        if let Some(config) = self.config.0.get() {
             return Ok(TlsConnector(config.clone()));
         }
         let config = Arc::new(self.client_config()?);
         // A race makes two equal configurations; either may be kept.
-        let _ = self.config.set(config.clone());
+        let _ = self.config.0.set(config.clone());
         Ok(TlsConnector(config))
     }
 
@@ -856,6 +865,20 @@ mod tests {
     use rustls::client::danger::ServerCertVerifier as _;
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use std::time::Duration;
+
+    /// A trust (and a `Target`, which holds one) may cross threads and `catch_unwind`, as it
+    /// could before it cached a rustls configuration (cargo-semver-checks holds that promise).
+    #[test]
+    fn a_trust_is_send_sync_and_unwind_safe() {
+        fn promised<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>(_: &T) {}
+        let trust = Trust::system();
+        let _ = trust.connector();
+        promised(&trust);
+        promised(&crate::Target::new(
+            crate::Endpoint::parse("https://prime.example.net", Some(crate::Api::CiscoPrime))
+                .unwrap(),
+        ));
+    }
 
     struct Made {
         der: CertificateDer<'static>,
