@@ -298,6 +298,17 @@ pub(crate) struct ServeArgs {
     /// Log each HTTP request to the vendors on standard error, besides the probe outcomes.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// The web configuration (exporter-toolkit's YAML, as node_exporter reads it): TLS, client
+    /// certificates, basic-auth users with bcrypt hashes, response headers. Re-read on reload.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub(crate) web_config_file: Option<PathBuf>,
+    /// Answer POST /-/reload (without it: 403), as Prometheus' --web.enable-lifecycle.
+    #[arg(long = "web.enable-lifecycle")]
+    pub(crate) web_enable_lifecycle: bool,
+    /// Connections open at once; more wait in the kernel's queue until one closes.
+    #[arg(long = "web.max-connections", value_name = "N", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) web_max_connections: u32,
 }
 
 /// Live collection: fetching URL inputs and the targets of a targets file.

@@ -8,13 +8,16 @@
 //!   `X-Prometheus-Scrape-Timeout-Seconds` header less 0.5 s, 9.5 s without it); a fetch still
 //!   running then goes on in the background and fills the cache.
 //! - `GET /metrics` (the exporter's own), `GET /`, `GET /-/healthy`, `GET /-/ready`,
-//!   `POST /-/reload`.
+//!   `POST /-/reload` (with `--web.enable-lifecycle` only, else 403).
+//! - The web layer is `licscope-web`: the `--web.config.file` of exporter-toolkit (TLS, client
+//!   certificates, basic auth), connection, size and time limits; handlers run on its bounded
+//!   blocking pool, and a probe waits there for its fetch, which runs on a thread of its own.
 //! - SIGHUP re-reads the config (the old one stays if the new one is invalid); SIGTERM and
 //!   SIGINT end the process at once. One logfmt line per probe outcome on standard error.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use licscope::fetch::{Client, Endpoint, Exchange, Target};
@@ -42,12 +45,19 @@ const DEFAULT_SCRAPE_TIMEOUT: f64 = 10.0;
 const SCRAPE_OFFSET: f64 = 0.5;
 /// How long a background fetch may run when its target sets no timeout.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
-/// Threads answering HTTP requests: a probe can wait for its fetch up to the scrape timeout.
-const WORKERS: usize = 32;
 const METRICS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Runs the exporter until SIGTERM or SIGINT; 1 for a config or listening error at start.
 pub(crate) fn serve(args: &ServeArgs) -> u8 {
+    // As Go programs such as Prometheus: the connection limit, not the descriptor limit, is
+    // what bounds the server.
+    if let Err(e) = licscope_web::raise_open_files_limit() {
+        log(
+            "warn",
+            "cannot raise the open files limit",
+            &[("error", e.to_string())],
+        );
+    }
     let exporter = match Exporter::new(args) {
         Ok(exporter) => Arc::new(exporter),
         Err(message) => {
@@ -55,21 +65,43 @@ pub(crate) fn serve(args: &ServeArgs) -> u8 {
             return 1;
         }
     };
-    let listen = args
-        .listen
-        .or(exporter.config().serve.listen)
-        .unwrap_or(DEFAULT_LISTEN);
-    let server = match listener(listen) {
-        Ok(server) => Arc::new(server),
-        Err(e) => {
+    let web = match exporter.load_web() {
+        Ok(web) => web,
+        Err(message) => {
             log(
                 "error",
-                "cannot listen",
-                &[("address", listen.to_string()), ("error", e.to_string())],
+                "the web configuration cannot be used",
+                &[("error", message)],
             );
             return 1;
         }
     };
+    let listen = args
+        .listen
+        .or(exporter.config().serve.listen)
+        .unwrap_or(DEFAULT_LISTEN);
+    let limits = licscope_web::Limits {
+        max_connections: args.web_max_connections as usize,
+        ..licscope_web::Limits::default()
+    };
+    let (tls, users) = (web.is_tls(), web.has_users());
+    let handler = {
+        let exporter = exporter.clone();
+        move |request: &licscope_web::Request| exporter.handle(request)
+    };
+    let server =
+        match listener(listen).and_then(|l| licscope_web::Server::start(l, web, limits, handler)) {
+            Ok(server) => Arc::new(server),
+            Err(e) => {
+                log(
+                    "error",
+                    "cannot listen",
+                    &[("address", listen.to_string()), ("error", e.to_string())],
+                );
+                return 1;
+            }
+        };
+    let _ = exporter.server.set(Arc::downgrade(&server));
     let signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
@@ -86,48 +118,37 @@ pub(crate) fn serve(args: &ServeArgs) -> u8 {
             return 1;
         }
     };
-    let address = server
-        .server_addr()
-        .to_ip()
-        .map_or_else(|| listen.to_string(), |a| a.to_string());
     log(
         "info",
         "listening",
         &[
-            ("address", address),
+            ("address", server.local_addr().to_string()),
             ("targets", exporter.config().names.len().to_string()),
+            ("tls", tls.to_string()),
+            ("basic_auth", users.to_string()),
         ],
     );
-    for _ in 0..WORKERS {
-        let (server, exporter) = (server.clone(), exporter.clone());
-        std::thread::spawn(move || {
-            while let Ok(request) = server.recv() {
-                exporter.handle(request);
-            }
-        });
-    }
     for signal in signals.forever() {
         if signal == signal_hook::consts::SIGHUP {
             let _ = exporter.reload("SIGHUP");
         } else {
             log("info", "shutting down", &[("signal", signal.to_string())]);
-            // The process ends with this thread: probes still waiting end with it.
+            // Open connections are closed with the server, not waited for; probes still
+            // waiting end with the process.
+            drop(server);
             return 0;
         }
     }
     0
 }
 
-/// The HTTP server on `address`, its sockets without Nagle's algorithm: tiny_http writes a
-/// response's head and body in two writes, and with Nagle the body waited for the client's
-/// delayed ACK (40 ms per request on Linux). Accepted sockets inherit TCP_NODELAY from the
-/// listening one on Linux.
-fn listener(
-    address: std::net::SocketAddr,
-) -> Result<tiny_http::Server, Box<dyn std::error::Error + Send + Sync + 'static>> {
+/// The listening socket on `address`, without Nagle's algorithm (accepted sockets set it too):
+/// an answer's head and body may go in two writes, and with Nagle the body would wait for the
+/// client's delayed ACK.
+fn listener(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
     let listener = std::net::TcpListener::bind(address)?;
     rustix::net::sockopt::set_tcp_nodelay(&listener, true)?;
-    tiny_http::Server::from_listener(listener, None)
+    Ok(listener)
 }
 
 /// The exporter: its config (replaced on reload), the shared client, counters.
@@ -136,11 +157,16 @@ struct Exporter {
     config: RwLock<Arc<Config>>,
     client: Arc<Client>,
     counters: Arc<Counters>,
+    /// The web server, for a reload to hand it a new web configuration (weak: the server holds
+    /// the exporter as its handler).
+    server: OnceLock<Weak<licscope_web::Server>>,
 }
 
 /// What the command line says, kept for reloads.
 struct ServeSettings {
     path: std::path::PathBuf,
+    web: Option<std::path::PathBuf>,
+    lifecycle: bool,
     credentials: crate::cli::CredentialArgs,
     sizes: (u64, u64),
 }
@@ -196,6 +222,8 @@ impl Exporter {
     fn new(args: &ServeArgs) -> Result<Exporter, String> {
         let settings = ServeSettings {
             path: args.config.clone(),
+            web: args.web_config_file.clone(),
+            lifecycle: args.web_enable_lifecycle,
             credentials: args.credentials.clone(),
             sizes: (args.sizes.max_document_size, args.sizes.max_stream_size),
         };
@@ -218,7 +246,16 @@ impl Exporter {
             config: RwLock::new(Arc::new(config)),
             client: Arc::new(client),
             counters,
+            server: OnceLock::new(),
         })
+    }
+
+    /// The web configuration of `--web.config.file`; plain HTTP for everyone without it.
+    fn load_web(&self) -> Result<licscope_web::WebConfig, String> {
+        match &self.args.web {
+            Some(path) => licscope_web::WebConfig::load(path).map_err(|e| e.to_string()),
+            None => Ok(licscope_web::WebConfig::default()),
+        }
     }
 
     fn config(&self) -> Arc<Config> {
@@ -230,6 +267,24 @@ impl Exporter {
 
     /// Re-reads the config; keeps the old one (and says why) if the new one cannot be used.
     fn reload(&self, why: &str) -> Result<(), String> {
+        // The web configuration first: a renewed certificate is taken without a restart, and a
+        // broken file keeps the old one, as a broken targets file keeps the old targets.
+        match self.load_web() {
+            Ok(web) => {
+                if let Some(server) = self.server.get().and_then(Weak::upgrade) {
+                    server.set_web(web);
+                }
+            }
+            Err(message) => {
+                self.counters.reloaded(false);
+                log(
+                    "error",
+                    "web configuration reload failed; the old one stays",
+                    &[("trigger", why.to_owned()), ("error", message.clone())],
+                );
+                return Err(message);
+            }
+        }
         match load(&self.args) {
             Ok(mut fresh) => {
                 let old = self.config();
@@ -263,20 +318,12 @@ impl Exporter {
         }
     }
 
-    fn handle(&self, request: tiny_http::Request) {
+    fn handle(&self, request: &licscope_web::Request) -> licscope_web::Response {
         let started = Instant::now();
-        let url = request.url().to_owned();
-        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-        let read = matches!(
-            request.method(),
-            tiny_http::Method::Get | tiny_http::Method::Head
-        );
-        let write = matches!(
-            request.method(),
-            tiny_http::Method::Post | tiny_http::Method::Put
-        );
+        let (path, query) = (request.path(), request.query());
+        let read = matches!(request.method(), "GET" | "HEAD");
         let (status, content_type, body): (u16, &str, Vec<u8>) = match path {
-            "/probe" if read => self.probe(&request, query, started),
+            "/probe" if read => self.probe(request, query, started),
             "/metrics" if read => (
                 200,
                 METRICS_TYPE,
@@ -289,7 +336,13 @@ impl Exporter {
             ),
             "/-/healthy" if read => (200, "text/plain", "licscope is Healthy.\n".into()),
             "/-/ready" if read => (200, "text/plain", "licscope is Ready.\n".into()),
-            "/-/reload" if write => match self.reload("POST /-/reload") {
+            // As Prometheus: what changes state answers only with --web.enable-lifecycle.
+            "/-/reload" if request.method() == "POST" && !self.args.lifecycle => (
+                403,
+                "text/plain",
+                "the lifecycle API is not enabled (--web.enable-lifecycle)\n".into(),
+            ),
+            "/-/reload" if request.method() == "POST" => match self.reload("POST /-/reload") {
                 Ok(()) => (200, "text/plain", Vec::new()),
                 Err(m) => (
                     500,
@@ -297,21 +350,22 @@ impl Exporter {
                     format!("failed to reload config: {}\n", escape::text(&m)).into(),
                 ),
             },
-            "/probe" | "/metrics" | "/" | "/-/healthy" | "/-/ready" | "/-/reload" => {
-                (405, "text/plain", "method not allowed\n".into())
+            "/-/reload" => {
+                return licscope_web::Response::new(405, "text/plain", "method not allowed\n")
+                    .with_header("Allow", "POST");
+            }
+            "/probe" | "/metrics" | "/" | "/-/healthy" | "/-/ready" => {
+                return licscope_web::Response::new(405, "text/plain", "method not allowed\n")
+                    .with_header("Allow", "GET, HEAD");
             }
             _ => (404, "text/plain", "not found\n".into()),
         };
-        let mut response = tiny_http::Response::from_data(body).with_status_code(status);
-        if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", content_type) {
-            response.add_header(header);
-        }
-        let _ = request.respond(response);
+        licscope_web::Response::new(status, content_type, body)
     }
 
     fn probe(
         &self,
-        request: &tiny_http::Request,
+        request: &licscope_web::Request,
         query: &str,
         started: Instant,
     ) -> (u16, &'static str, Vec<u8>) {
@@ -335,10 +389,8 @@ impl Exporter {
             );
         };
         let scrape = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("X-Prometheus-Scrape-Timeout-Seconds"))
-            .and_then(|h| h.value.as_str().trim().parse::<f64>().ok())
+            .header("X-Prometheus-Scrape-Timeout-Seconds")
+            .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|t| t.is_finite() && *t > 0.0)
             .unwrap_or(DEFAULT_SCRAPE_TIMEOUT)
             .min(86_400.0);

@@ -20,9 +20,15 @@ impl Exporter {
     /// Starts `licscope serve --config CONFIG --listen 127.0.0.1:0` and waits for its
     /// `listening` line (at most 20 s).
     fn start(config: &Path) -> Exporter {
+        Exporter::start_with(config, &[])
+    }
+
+    /// As [`Exporter::start`], with more arguments.
+    fn start_with(config: &Path, extra: &[&str]) -> Exporter {
         let mut child = Command::new(env!("CARGO_BIN_EXE_licscope"))
             .args(["serve", "--listen", "127.0.0.1:0", "--config"])
             .arg(config)
+            .args(extra)
             .env_remove("LICSCOPE_PASSWORD")
             .env_remove("https_proxy")
             .env_remove("http_proxy")
@@ -71,6 +77,17 @@ impl Exporter {
 
     /// One HTTP exchange: the status and the body.
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let answer = self.exchange(method, path, headers);
+        let status = answer[9..12].parse().unwrap();
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// One HTTP exchange: the whole answer, head and body.
+    fn exchange(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> String {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
@@ -86,12 +103,7 @@ impl Exporter {
         stream.write_all(head.as_bytes()).unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).unwrap();
-        let status = answer[9..12].parse().unwrap();
-        let body = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (status, body)
+        answer
     }
 
     fn get(&self, path: &str) -> (u16, String) {
@@ -212,6 +224,8 @@ fn probes_answer_the_license_metrics_from_one_fetch_then_the_cache() {
     assert!(metrics.contains("licscope_exporter_probes_total{outcome=\"success\"} 4\n"));
     assert!(metrics.contains("licscope_exporter_vendor_requests_total{code=\"200\"} 3\n"));
     assert!(metrics.contains("licscope_build_info{version="));
+    // Log lines are written before the answer, and read from the pipe by another thread.
+    exporter.wait_for_log("msg=probe target=cr-prod");
     let log = exporter.log();
     assert_eq!(
         log.matches("msg=probe target=prime-campus outcome=success")
@@ -250,6 +264,7 @@ fn only_configured_targets_are_probed_and_failures_are_200_with_success_0() {
     let (_, body) = exporter.get("/probe?target=prime-wrong");
     assert_eq!(sample(&body, "licscope_probe_success"), Some(0.0));
     assert_eq!(prime.requests().len(), 1);
+    exporter.wait_for_log("target=prime-wrong outcome=failure cached=true");
     let log = exporter.log();
     assert!(
         log.contains("level=warn msg=probe target=prime-wrong outcome=failure cached=false")
@@ -300,7 +315,7 @@ fn a_probe_answers_within_the_scrape_timeout_and_concurrent_probes_share_one_fet
         took < 1.5,
         "the probe took {took} s, past the scrape timeout"
     );
-    assert!(exporter.log().contains("outcome=timeout"));
+    exporter.wait_for_log("outcome=timeout");
 
     // Five probes at once of a target never fetched: one login and one GET between them.
     let exporter = Arc::new(exporter);
@@ -329,7 +344,7 @@ fn reload_keeps_the_old_config_when_the_new_one_is_invalid_and_sigterm_ends_it()
     let control_room = Server::http(seed_control_room(&[]).handler());
     let dir = config(&prime, &control_room, "");
     let file = dir.path().join("licscope.toml");
-    let exporter = Exporter::start(&file);
+    let exporter = Exporter::start_with(&file, &["--web.enable-lifecycle"]);
     assert_eq!(exporter.get("/probe?target=prime-again").0, 400);
 
     // A new target, by POST /-/reload.
@@ -439,6 +454,8 @@ fn a_pinned_appliance_is_probed_and_a_wrong_pin_fails_with_the_servers_pin_in_th
     let (status, body) = exporter.get("/probe?target=pi-other-pin");
     assert_eq!(status, 200, "{body}");
     assert_eq!(sample(&body, "licscope_probe_success"), Some(0.0), "{body}");
+    // The log line is written before the answer, and read from the pipe by another thread.
+    exporter.wait_for_log("target=pi-other-pin outcome=failure");
     let log = exporter.log();
     assert!(
         log.contains("target=pi-other-pin outcome=failure")
@@ -466,6 +483,145 @@ fn a_pinned_appliance_is_probed_and_a_wrong_pin_fails_with_the_servers_pin_in_th
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains("licscope.toml:4: \\\"sha256//\\\" is not a pin"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn reload_over_http_needs_the_lifecycle_flag_and_a_post() {
+    let prime = Server::http(seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let exporter = Exporter::start(&dir.path().join("licscope.toml"));
+    let answer = exporter.exchange("POST", "/-/reload", &[]);
+    assert!(answer.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{answer}");
+    assert!(
+        answer.ends_with("\r\n\r\nthe lifecycle API is not enabled (--web.enable-lifecycle)\n"),
+        "{answer}"
+    );
+    assert!(!exporter.log().contains("config reloaded"));
+    let answer = exporter.exchange("GET", "/-/reload", &[]);
+    assert!(
+        answer.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("\r\nallow: POST\r\n"), "{answer}");
+    let answer = exporter.exchange("DELETE", "/metrics", &[]);
+    assert!(answer.contains("\r\nallow: GET, HEAD\r\n"), "{answer}");
+}
+
+/// `Authorization: Basic` for a user and password.
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+#[test]
+fn a_web_configuration_puts_every_path_behind_basic_auth_and_reload_keeps_it_when_broken() {
+    let prime = Server::http(seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let web = dir.path().join("web.yml");
+    // As htpasswd -nBC writes it: $2y$.
+    let hash = bcrypt::hash("scrape-secret", 4)
+        .unwrap()
+        .replacen("$2b$", "$2y$", 1);
+    std::fs::write(&web, format!("basic_auth_users:\n  prometheus: {hash}\n")).unwrap();
+    let web_arg = web.to_str().unwrap();
+    let exporter = Exporter::start_with(
+        &dir.path().join("licscope.toml"),
+        &["--web.config.file", web_arg, "--web.enable-lifecycle"],
+    );
+    assert!(
+        exporter.log().contains("basic_auth=true"),
+        "{}",
+        exporter.log()
+    );
+    let right = basic("prometheus", "scrape-secret");
+    let wrong = basic("prometheus", "guess");
+    for path in ["/metrics", "/probe?target=prime-campus", "/", "/-/healthy"] {
+        let answer = exporter.exchange("GET", path, &[]);
+        assert!(
+            answer.starts_with("HTTP/1.1 401 Unauthorized\r\n"),
+            "{path}: {answer}"
+        );
+        assert!(
+            answer.contains("\r\nwww-authenticate: Basic\r\n"),
+            "{answer}"
+        );
+        let (status, _) = exporter.request("GET", path, &[("Authorization", &wrong)]);
+        assert_eq!(status, 401, "{path}");
+        let (status, _) = exporter.request("GET", path, &[("Authorization", &right)]);
+        assert_eq!(status, 200, "{path}");
+    }
+    let (status, body) = exporter.request(
+        "GET",
+        "/probe?target=prime-campus",
+        &[("Authorization", &right)],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0), "{body}");
+    // A reload without the credentials is refused like any other path.
+    assert_eq!(exporter.request("POST", "/-/reload", &[]).0, 401);
+
+    // A broken web configuration on reload: the old one stays and the error is logged.
+    std::fs::write(&web, "basic_auth_users:\n  prometheus: not-a-hash\n").unwrap();
+    let (status, body) = exporter.request("POST", "/-/reload", &[("Authorization", &right)]);
+    assert_eq!(status, 500);
+    assert!(
+        body.contains("basic_auth_users.prometheus: the password is not a bcrypt hash"),
+        "{body}"
+    );
+    exporter.wait_for_log("web configuration reload failed; the old one stays");
+    assert_eq!(exporter.get("/metrics").0, 401);
+    assert_eq!(
+        exporter
+            .request("GET", "/metrics", &[("Authorization", &right)])
+            .0,
+        200
+    );
+    // A new one is taken: no users, open again.
+    std::fs::write(&web, "# nothing\n").unwrap();
+    assert_eq!(
+        exporter
+            .request("POST", "/-/reload", &[("Authorization", &right)])
+            .0,
+        200
+    );
+    assert_eq!(exporter.get("/metrics").0, 200);
+    let log = exporter.log();
+    assert!(
+        !log.contains("scrape-secret") && !log.contains(&hash),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_bad_web_configuration_at_start_exits_1_naming_the_file_and_key() {
+    let prime = Server::http(seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let web = dir.path().join("web.yml");
+    std::fs::write(&web, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cipher_suites: [x]\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_licscope"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(dir.path().join("licscope.toml"))
+        .arg("--web.config.file")
+        .arg(&web)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the web configuration cannot be used"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("web.yml: tls_server_config.cipher_suites is not supported"),
         "{stderr}"
     );
 }
