@@ -625,3 +625,84 @@ fn a_bad_web_configuration_at_start_exits_1_naming_the_file_and_key() {
         "{stderr}"
     );
 }
+
+/// The exporter's threads and resident memory, from /proc.
+fn threads_and_rss(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    (field("Threads:"), field("VmRSS:") * 1024)
+}
+
+#[test]
+fn under_slow_and_idle_connection_floods_a_scrape_is_still_answered_and_resources_stay_bounded() {
+    // The test itself holds over 2,300 sockets.
+    licscope_web::raise_open_files_limit().unwrap();
+    let prime = Server::http(seed_prime(&[]).handler());
+    let control_room = Server::http(seed_control_room(&[]).handler());
+    let dir = config(&prime, &control_room, "");
+    let exporter = Exporter::start(&dir.path().join("licscope.toml"));
+    let pid = exporter.child.id();
+    let (status, body) = exporter.get("/probe?target=prime-campus");
+    assert_eq!(status, 200);
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0), "{body}");
+    let bounded = |what: &str| {
+        let started = Instant::now();
+        let (status, body) = exporter.get("/probe?target=prime-campus");
+        let took = started.elapsed();
+        assert_eq!(status, 200, "{what}");
+        assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0), "{what}");
+        assert!(
+            took < Duration::from_secs(1),
+            "{what}: the scrape took {took:?}"
+        );
+        let (threads, rss) = threads_and_rss(pid);
+        assert!(threads < 200, "{what}: {threads} threads");
+        assert!(rss < 200 << 20, "{what}: {rss} bytes resident");
+    };
+
+    // 300 clients that trickle their request heads, a byte at a time.
+    let mut slow: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(&exporter.address).unwrap())
+        .collect();
+    for round in 0..5 {
+        for stream in &mut slow {
+            let byte = b"GET /probe?target=prime-campus HTTP/1.1\r\n"[round];
+            let _ = stream.write_all(&[byte]);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bounded("300 slow heads");
+    drop(slow);
+
+    // 2,000 connections that send nothing.
+    let idle: Vec<TcpStream> = (0..2000)
+        .map(|_| TcpStream::connect(&exporter.address).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    bounded("2,000 idle connections");
+    drop(idle);
+
+    // 400 probes at once of the cached target: all 200, no vendor request.
+    let before = prime.requests().len();
+    let exporter = Arc::new(exporter);
+    let probes: Vec<_> = (0..400)
+        .map(|_| {
+            let exporter = exporter.clone();
+            std::thread::spawn(move || exporter.get("/probe?target=prime-campus"))
+        })
+        .collect();
+    for probe in probes {
+        let (status, body) = probe.join().unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0), "{body}");
+    }
+    assert_eq!(prime.requests().len(), before);
+    assert_eq!(before, 1);
+}
