@@ -568,3 +568,55 @@ fn the_open_files_limit_is_raised_to_the_hard_limit() {
     assert_eq!(raised, again);
     assert!(raised.is_none_or(|n| n >= 1024), "{raised:?}");
 }
+
+/// Arbitrary bytes as a request head, and heads that go wrong after a valid start: every
+/// answer is an HTTP status line (or none: the connection closed), and the server answers a
+/// good request afterwards.
+#[test]
+fn arbitrary_bytes_as_a_request_head_get_an_http_answer_or_a_close_never_a_hang() {
+    use proptest::prelude::*;
+    let limits = Limits {
+        head_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let server = start(WebConfig::default(), limits);
+    let address = server.local_addr();
+    let heads = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..2048),
+        proptest::collection::vec(any::<u8>(), 0..512).prop_map(|tail| {
+            let mut head = b"GET /probe?target=x HTTP/1.1\r\nHost: x\r\n".to_vec();
+            head.extend(tail);
+            head.extend_from_slice(b"\r\n\r\n");
+            head
+        }),
+    ];
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 96,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&heads, |head| {
+            let mut stream = TcpStream::connect(address).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let _ = stream.write_all(&head);
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            let mut answer = Vec::new();
+            let started = Instant::now();
+            let _ = stream.read_to_end(&mut answer);
+            prop_assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "no answer, no close"
+            );
+            prop_assert!(
+                answer.is_empty() || answer.starts_with(b"HTTP/1."),
+                "{:?}",
+                String::from_utf8_lossy(&answer)
+            );
+            Ok(())
+        })
+        .unwrap();
+    assert!(plain(address, &get("/after", None)).ends_with("GET /after\n"));
+}

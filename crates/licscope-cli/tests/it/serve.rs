@@ -508,6 +508,25 @@ fn reload_over_http_needs_the_lifecycle_flag_and_a_post() {
     assert!(answer.contains("\r\nallow: POST\r\n"), "{answer}");
     let answer = exporter.exchange("DELETE", "/metrics", &[]);
     assert!(answer.contains("\r\nallow: GET, HEAD\r\n"), "{answer}");
+
+    // SIGTERM with keep-alive connections open: they are closed, not waited for.
+    let mut open = TcpStream::connect(&exporter.address).unwrap();
+    open.write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 12];
+    open.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let _idle = TcpStream::connect(&exporter.address).unwrap();
+    let mut exporter = exporter;
+    exporter.signal("TERM");
+    let started = Instant::now();
+    while exporter.child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "still running 1 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// `Authorization: Basic` for a user and password.
