@@ -14,27 +14,8 @@ baseline=$(realpath "$1")
 seconds=${2:-10}
 connections=${3:-64}
 rounds=${4:-2}
-cargo build --release --locked -q -p licscope-cli -p licscope-testservers
+SIM_SECONDS=600 . benches/serve/common.sh
 current=target/release/licscope
-work=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2> /dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-target/release/licscope-vendor-sim 600 > "$work/urls" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/urls" ] && break; sleep 0.1; done
-prime=$(sed 's/.*prime=\([^ ]*\).*/\1/' "$work/urls")
-(umask 077 && printf 'pr1me-S3cret!\n' > "$work/secret")
-cat > "$work/licscope.toml" << TOML
-[serve]
-min_interval = "1h"
-
-[[target]]
-name = "prime-campus"
-url = "$prime"
-user = "monitor"
-password_file = "secret"
-TOML
 # A CA and a certificate for 127.0.0.1, and a cost-10 hash as htpasswd -nBC 10 writes it.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \
     -out "$work/ca.pem" -days 2 -subj "/CN=bench CA" 2> /dev/null

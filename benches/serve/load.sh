@@ -8,26 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 connections=${2:-64}
-cargo build --release --locked -q -p licscope-cli -p licscope-testservers
-work=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2> /dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-target/release/licscope-vendor-sim 120 > "$work/urls" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/urls" ] && break; sleep 0.1; done
-prime=$(sed 's/.*prime=\([^ ]*\).*/\1/' "$work/urls")
-(umask 077 && printf 'pr1me-S3cret!\n' > "$work/secret")
-cat > "$work/licscope.toml" << TOML
-[serve]
-min_interval = "1h"
-
-[[target]]
-name = "prime-campus"
-url = "$prime"
-user = "monitor"
-password_file = "secret"
-TOML
+. benches/serve/common.sh
 target/release/licscope serve --config "$work/licscope.toml" --listen 127.0.0.1:0 2> "$work/log" &
 exporter=$!
 pids+=("$exporter")

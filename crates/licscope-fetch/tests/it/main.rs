@@ -44,6 +44,26 @@ fn deadline(seconds: u64) -> Option<Instant> {
     Some(Instant::now() + Duration::from_secs(seconds))
 }
 
+/// A Prime server that answers `steps` first, fetched with `retries` retries and a recorded
+/// sleep: the outcome, the requests the server saw and the delays slept.
+fn through_rate_limits(
+    steps: &[Step],
+    retries: u32,
+) -> (
+    Result<licscope_prime::LicenseResponse<'static>, licscope_fetch::FetchError>,
+    usize,
+    Vec<Duration>,
+) {
+    let server = prime_server(steps);
+    let sleeper = Arc::new(Recorder::default());
+    let client = Client::new()
+        .with_sleep(sleeper.clone())
+        .with_retries(retries);
+    let outcome = client.cisco_prime(&prime_target(&server, PASSWORD), deadline(20));
+    let delays = sleeper.0.lock().unwrap().clone();
+    (outcome, server.requests().len(), delays)
+}
+
 #[test]
 fn prime_answers_its_seed_payload_in_xml_and_json() {
     let server = prime_server(&[]);
@@ -70,15 +90,10 @@ fn prime_answers_its_seed_payload_in_xml_and_json() {
 
 #[test]
 fn prime_503_twice_then_success_takes_three_requests_and_two_random_delays() {
-    let server = prime_server(&[Step::Unavailable, Step::Unavailable]);
-    let sleeper = Arc::new(Recorder::default());
-    let client = Client::new().with_sleep(sleeper.clone());
-    let response = client
-        .cisco_prime(&prime_target(&server, PASSWORD), deadline(20))
-        .unwrap();
-    assert_eq!(response.records.len(), 2);
-    assert_eq!(server.requests().len(), 3);
-    let delays = sleeper.0.lock().unwrap().clone();
+    let (outcome, requests, delays) =
+        through_rate_limits(&[Step::Unavailable, Step::Unavailable], 3);
+    assert_eq!(outcome.unwrap().records.len(), 2);
+    assert_eq!(requests, 3);
     assert_eq!(delays.len(), 2);
     assert!(
         delays
@@ -90,44 +105,30 @@ fn prime_503_twice_then_success_takes_three_requests_and_two_random_delays() {
 
 #[test]
 fn prime_rate_limit_403_is_retried_and_gives_up_after_the_retries() {
-    let server = prime_server(&[Step::RateLimit403; 6]);
-    let sleeper = Arc::new(Recorder::default());
-    let client = Client::new().with_sleep(sleeper.clone()).with_retries(2);
-    let error = client
-        .cisco_prime(&prime_target(&server, PASSWORD), deadline(20))
-        .unwrap_err();
+    let (outcome, requests, delays) = through_rate_limits(&[Step::RateLimit403; 6], 2);
+    let error = outcome.unwrap_err();
     assert_eq!(error.kind(), FetchErrorKind::RateLimited);
     assert_eq!(error.status(), Some(403));
     assert!(error.message().contains("3 requests"), "{error}");
-    assert_eq!(server.requests().len(), 3);
-    assert_eq!(sleeper.0.lock().unwrap().len(), 2);
+    assert_eq!(requests, 3);
+    assert_eq!(delays.len(), 2);
 }
 
 #[test]
 fn prime_html_rate_limit_403_is_retried_once_and_then_answered() {
-    let server = prime_server(&[Step::RateLimitHtml403]);
-    let sleeper = Arc::new(Recorder::default());
-    let client = Client::new().with_sleep(sleeper.clone());
-    let response = client
-        .cisco_prime(&prime_target(&server, PASSWORD), deadline(20))
-        .unwrap();
-    assert_eq!(response.records.len(), 2);
-    assert_eq!(server.requests().len(), 2);
-    let delays = sleeper.0.lock().unwrap().clone();
+    let (outcome, requests, delays) = through_rate_limits(&[Step::RateLimitHtml403], 3);
+    assert_eq!(outcome.unwrap().records.len(), 2);
+    assert_eq!(requests, 2);
     assert_eq!(delays.len(), 1);
     assert!((1.5..=3.5).contains(&delays[0].as_secs_f64()), "{delays:?}");
 }
 
 #[test]
 fn a_429_waits_its_retry_after() {
-    let server = prime_server(&[Step::TooManyRequests]);
-    let sleeper = Arc::new(Recorder::default());
-    let client = Client::new().with_sleep(sleeper.clone());
-    client
-        .cisco_prime(&prime_target(&server, PASSWORD), deadline(20))
-        .unwrap();
-    assert_eq!(*sleeper.0.lock().unwrap(), [Duration::from_secs(1)]);
-    assert_eq!(server.requests().len(), 2);
+    let (outcome, requests, delays) = through_rate_limits(&[Step::TooManyRequests], 3);
+    outcome.unwrap();
+    assert_eq!(delays, [Duration::from_secs(1)]);
+    assert_eq!(requests, 2);
 }
 
 #[test]
