@@ -107,6 +107,39 @@ pub fn is_input(path: &Path) -> bool {
         && !name.starts_with('.')
 }
 
+/// Every input of the tree that a command or a pipeline can be given, as paths relative to
+/// [`root`] (`a360/valid/details.json`), sorted: the vendor folders' inputs (valid, invalid and
+/// vendor-error cases), the HTTP bodies and the command's own inputs (`cli/inputs/`). The
+/// corpus snapshots (`cli/corpus/`) are made of these.
+///
+/// # Panics
+///
+/// When a folder is unreadable.
+pub fn inputs() -> Vec<String> {
+    let mut out = Vec::new();
+    let folders = ["a360", "prime"]
+        .iter()
+        .flat_map(|s| ["valid", "invalid", "vendor-error"].map(|o| format!("{s}/{o}")))
+        .chain(["http".to_owned(), "cli/inputs".to_owned()]);
+    for folder in folders {
+        let Ok(entries) = fs::read_dir(root().join(&folder)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            if is_input(&path) {
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .expect("UTF-8 name");
+                out.push(format!("{folder}/{name}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Every case of `source` (`a360`, `prime`) with the given outcome, sorted by file name.
 ///
 /// # Panics

@@ -4,6 +4,7 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 mod behaviour;
+mod corpus;
 mod hostile;
 mod live;
 mod outputs;
