@@ -3,12 +3,12 @@
 //! parses with one element per record, NDJSON with one line per record, a table with one row
 //! per kept record, Prometheus text that parses with one severity sample per kept record, and
 //! Nagios output with one status line, perfdata that parses, no `|` in long output, and no
-//! more than 8 KiB. Input: the corpus format of `licscope_cli::render::parse_batch`.
+//! more than 8 KiB. Input: the corpus format of `licscope_report::render::parse_batch`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use licscope_cli::render::{Format, NAGIOS_MAX_OUTPUT, parse_batch, render_batch};
 use licscope_normalize::Policy;
+use licscope_report::render::{Format, NAGIOS_MAX_OUTPUT, parse_batch, render_batch};
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {

@@ -358,6 +358,18 @@ pub(crate) enum SourceArg {
     CiscoPrime,
 }
 
+impl SourceArg {
+    /// How the pipeline reads an input of this source.
+    pub(crate) fn hint(self) -> licscope::normalize::SourceHint {
+        use licscope::normalize::SourceHint;
+        match self {
+            SourceArg::Auto => SourceHint::Auto,
+            SourceArg::Automation360 => SourceHint::Automation360,
+            SourceArg::CiscoPrime => SourceHint::CiscoPrime,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum OutputFormat {
     /// One JSON array of all records.

@@ -1,41 +1,23 @@
-//! Live collection in the command: URL arguments and targets files become inputs that worker
-//! threads fetch within the run's deadline. Each answer is spooled (in memory up to 1 MiB, then
-//! in an anonymous temporary file) within the same byte limits as files, then decoded like a
-//! file. Credentials come from the target, else the flags, else the environment, and never
-//! from the command line itself.
+//! Live collection in the command: URL arguments and targets files become targets, fetched by
+//! `licscope_report::fetched` within the run's deadline. Credentials come from the target, else
+//! the flags, else the environment, and never from the command line itself.
 
 use std::collections::HashSet;
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use licscope::fetch::{Api, Client, Credentials, Endpoint, Exchange, Pins, Secret, Target, Trust};
-use licscope::prime::looks_like_xml;
-use tempfile::SpooledTempFile;
+use licscope::normalize::SourceHint;
+use licscope::report::escape;
 
-use crate::cli::{CredentialArgs, FetchArgs, SizeArgs, SourceArg};
-use crate::escape;
+use crate::cli::{CredentialArgs, FetchArgs, SourceArg};
 use crate::targets::TargetSpec;
 
 /// The deadline of a run that fetches and was given no `-t`.
 pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
-/// How large a fetched answer is held in memory before it moves to a temporary file.
-const IN_MEMORY: usize = 1 << 20;
 /// The largest secret file read.
 const SECRET_FILE: u64 = 64 << 10;
-
-/// A fetched answer, ready to be read as an input.
-#[derive(Debug)]
-pub(crate) struct Fetched {
-    pub(crate) body: SpooledTempFile,
-    pub(crate) size: u64,
-}
-
-/// One target to fetch, or why it cannot be.
-pub(crate) type Job = Result<Target, String>;
 
 /// Whether a command-line argument is a URL to fetch.
 pub(crate) fn is_url(arg: &Path) -> bool {
@@ -53,11 +35,11 @@ pub(crate) fn api_of(source: SourceArg) -> Option<Api> {
     }
 }
 
-/// The `--source` value of an API.
-pub(crate) fn source_of(api: Api) -> SourceArg {
+/// How to read what an API answers.
+pub(crate) fn source_of(api: Api) -> SourceHint {
     match api {
-        Api::Automation360 => SourceArg::Automation360,
-        _ => SourceArg::CiscoPrime,
+        Api::Automation360 => SourceHint::Automation360,
+        _ => SourceHint::CiscoPrime,
     }
 }
 
@@ -83,7 +65,12 @@ impl<'a> Setup<'a> {
 
     /// The target for `endpoint`, with what `spec` (a targets-file entry) sets, or why it
     /// cannot be fetched. `name` is how messages name the target.
-    pub(crate) fn job(&mut self, endpoint: Endpoint, spec: Option<&TargetSpec>, name: &str) -> Job {
+    pub(crate) fn job(
+        &mut self,
+        endpoint: Endpoint,
+        spec: Option<&TargetSpec>,
+        name: &str,
+    ) -> Result<Target, String> {
         let api = endpoint.api();
         let mut target = Target::new(endpoint);
         let user = spec
@@ -281,135 +268,4 @@ pub(crate) fn trace_exchange(e: &Exchange<'_>) {
             e.elapsed.as_secs_f64()
         ));
     }
-}
-
-/// The fetches of a run, on worker threads; answers are taken in input order.
-pub(crate) struct Fetching {
-    answers: Receiver<(usize, Result<Fetched, String>)>,
-    arrived: Vec<Option<Result<Fetched, String>>>,
-    deadline: Option<Instant>,
-    /// What the deadline was, for the timeout message: `-t 30`.
-    deadline_text: String,
-}
-
-impl Fetching {
-    /// Starts `jobs` on at most `threads` threads. The deadline bounds every fetch.
-    pub(crate) fn start(
-        jobs: Vec<Job>,
-        threads: usize,
-        client: Client,
-        deadline: Option<Instant>,
-        deadline_text: String,
-        sizes: &SizeArgs,
-        hint: bool,
-    ) -> Fetching {
-        let (send, answers) = mpsc::channel();
-        let count = jobs.len();
-        let jobs = Arc::new(jobs);
-        let client = Arc::new(client);
-        let next = Arc::new(AtomicUsize::new(0));
-        let limits = (sizes.max_document_size, sizes.max_stream_size);
-        for _ in 0..threads.min(count) {
-            let (jobs, client, next, send) =
-                (jobs.clone(), client.clone(), next.clone(), send.clone());
-            // Detached: a fetch still running at the deadline is abandoned with its thread,
-            // which ends with the process.
-            std::thread::spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(job) = jobs.get(i) else { break };
-                    let answer = match job {
-                        Ok(target) => fetch(&client, target, deadline, limits, hint),
-                        Err(e) => Err(e.clone()),
-                    };
-                    if send.send((i, answer)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Fetching {
-            answers,
-            arrived: (0..count).map(|_| None).collect(),
-            deadline,
-            deadline_text,
-        }
-    }
-
-    /// The answer of job `index`, waiting for it until the deadline.
-    pub(crate) fn take(&mut self, index: usize) -> Result<Fetched, String> {
-        loop {
-            if let Some(answer) = self.arrived.get_mut(index).and_then(Option::take) {
-                return answer;
-            }
-            let received = match self.deadline {
-                None => self
-                    .answers
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected),
-                Some(d) => self
-                    .answers
-                    .recv_timeout(d.saturating_duration_since(Instant::now())),
-            };
-            match received {
-                Ok((i, answer)) => {
-                    if let Some(slot) = self.arrived.get_mut(i) {
-                        *slot = Some(answer);
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    return Err(format!(
-                        "timed out: no complete answer within the run's deadline ({})",
-                        self.deadline_text
-                    ));
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err("the fetch ended without an answer".to_owned());
-                }
-            }
-        }
-    }
-}
-
-/// Fetches one target and spools its answer within the byte limits: Prime XML within
-/// `--max-stream-size`, anything else within `--max-document-size`. With `hint`, a refused
-/// certificate also says on standard error how to check its pin before trusting it.
-pub(crate) fn fetch(
-    client: &Client,
-    target: &Target,
-    deadline: Option<Instant>,
-    (max_document, max_stream): (u64, u64),
-    hint: bool,
-) -> Result<Fetched, String> {
-    let mut body = client.open(target, deadline).map_err(|e| {
-        if let Some(cert) = e.certificate().filter(|_| hint) {
-            crate::run::report(&pin_hint(&target.endpoint.host_port(), &cert.pin));
-        }
-        e.message().to_owned()
-    })?;
-    let read_failed = |e: io::Error| e.to_string();
-    let mut head = Vec::with_capacity(8 << 10);
-    (&mut body)
-        .take(8 << 10)
-        .read_to_end(&mut head)
-        .map_err(read_failed)?;
-    let stream = looks_like_xml(&head) && target.endpoint.api() == Api::CiscoPrime;
-    let (limit, what) = if stream {
-        (max_stream, "streamed XML (--max-stream-size)")
-    } else {
-        (max_document, "a whole document (--max-document-size)")
-    };
-    let mut spool = tempfile::spooled_tempfile(IN_MEMORY);
-    let spooled = |e: io::Error| format!("the answer could not be held: {e}");
-    spool.write_all(&head).map_err(spooled)?;
-    let rest = limit.saturating_add(1).saturating_sub(head.len() as u64);
-    io::copy(&mut (&mut body).take(rest), &mut spool).map_err(read_failed)?;
-    let size = spool.stream_position().map_err(spooled)?;
-    if size > limit {
-        return Err(format!(
-            "the answer is longer than the limit of {limit} bytes for {what}"
-        ));
-    }
-    spool.rewind().map_err(spooled)?;
-    Ok(Fetched { body: spool, size })
 }

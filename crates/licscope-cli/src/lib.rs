@@ -1,16 +1,13 @@
 //! The `licscope` command's internals. Not a stable API: this library target exists so that the
-//! command's fuzz targets and tests can reach the renderers and escaping; it is not published
-//! for other uses and may change in any release.
+//! binary can be a one-line `main` and the targets-file fuzz target can reach the targets file
+//! reader; the pipeline (inputs, decoding, evaluation, renderers) is `licscope-report`'s.
 
 #![doc(hidden)]
 
 mod cli;
-pub mod escape;
 mod fetching;
-mod inputs;
 mod output;
 mod pin;
-pub mod render;
 mod run;
 mod serve;
 pub mod targets;

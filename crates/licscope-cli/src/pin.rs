@@ -8,8 +8,8 @@ use licscope::fetch::{Api, Client, Endpoint, PresentedCertificate};
 use time::OffsetDateTime;
 
 use crate::cli::PinArgs;
-use crate::escape;
 use crate::output::Output;
+use licscope::report::escape;
 
 /// The deadline of `licscope pin` without `-t`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,6 +1,6 @@
 //! The subcommands: reading each input, decoding it record by record, rendering, exit codes.
 
-use std::io::{self, Read, Write as _};
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -8,24 +8,16 @@ use std::time::{Duration, Instant};
 
 use clap::error::ErrorKind as ClapErrorKind;
 use clap::{CommandFactory as _, Parser as _};
-use licscope::Limits;
 use licscope::fetch::Endpoint;
-use licscope::normalize::{
-    Decoded, LicenseRecord, Policy, SourceHint, decode, from_automation360,
-    from_cisco_prime_record, json_schema,
-};
-use licscope::prime::{JsonRecords, LicenseInfo, XmlStream, looks_like_xml};
-use licscope::{Error, ErrorKind};
+use licscope::normalize::{Policy, SourceHint, json_schema};
+use licscope::report::fetched::{FetchFailure, FetchPool};
+use licscope::report::render::JsonArray;
+use licscope::report::{Format, Input, InputLimits, Pipeline, Renderer, Selection, escape, input};
 use time::OffsetDateTime;
 
-use crate::cli::{
-    Cli, Command, DecodeArgs, EvalArgs, FetchArgs, OutputFormat, SizeArgs, SourceArg,
-};
-use crate::escape;
-use crate::fetching::{self, Fetching, Setup, api_of, is_url, source_of};
-use crate::inputs::{self, Bounded, Input, glob_match};
+use crate::cli::{Cli, Command, DecodeArgs, EvalArgs, FetchArgs, OutputFormat, SizeArgs};
+use crate::fetching::{self, Setup, api_of, is_url, source_of};
 use crate::output::Output;
-use crate::render::{Format, JsonArray, Refusal, Renderer};
 use crate::targets;
 
 /// Exit code of a usage error for `check`: Nagios reads 2 as CRITICAL, so it is UNKNOWN (3).
@@ -174,14 +166,6 @@ pub(crate) fn report(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
-fn hint(source: SourceArg) -> SourceHint {
-    match source {
-        SourceArg::Auto => SourceHint::Auto,
-        SourceArg::Automation360 => SourceHint::Automation360,
-        SourceArg::CiscoPrime => SourceHint::CiscoPrime,
-    }
-}
-
 /// What `-v` shows.
 #[derive(Clone, Copy, Debug)]
 struct Verbosity {
@@ -251,67 +235,61 @@ fn evaluate(
     {
         n.show_every_record();
     }
-    let selected = |r: &LicenseRecord| {
-        let feature = r.feature.as_deref().unwrap_or("");
-        (args.features.is_empty() || args.features.iter().any(|g| glob_match(g, feature)))
-            && !args.exclude_features.iter().any(|g| glob_match(g, feature))
-    };
+    let selection = args
+        .features
+        .iter()
+        .fold(Selection::new(), |s, g| s.include(g.as_str()));
+    let selection = args
+        .exclude_features
+        .iter()
+        .fold(selection, |s, g| s.exclude(g.as_str()));
+    let pipeline = Pipeline::new(policy)
+        .with_source(args.source.hint())
+        .with_limits(limits(&args.sizes))
+        .with_selection(selection);
     // `check` answers by its deadline whatever an input does (a pipe or FIFO that never ends).
     let watchdog = budget
         .filter(|_| check)
         .map(|t| Watchdog::start(started + t, t, output.is_some()));
-    let mut failed = false;
-    for mut input in inputs {
-        let mut written = 0usize;
+    let inputs = inputs.into_iter().map(|planned| {
         if let Some(w) = &watchdog {
-            w.reading(&input.name);
+            w.reading(planned.name());
         }
-        take_answer(&mut input, fetching.as_mut(), deadline);
-        let stem = input.stem();
-        let label = input.fetch.as_mut().and_then(|f| f.label.take());
-        let origin = Origin {
-            explicit: args.origin.as_deref().or(label.as_deref()),
-            stem: stem.as_deref(),
-        };
-        let source = input.source(args.source);
-        let result = each_record(
-            &mut input,
-            source,
-            &args.sizes,
-            origin,
-            &policy,
-            &mut |record| {
-                if selected(&record) {
-                    renderer.record(&mut out, &record)?;
-                    written += 1;
-                }
-                Ok(())
-            },
-        );
+        let input = take_answer(planned, fetching.as_mut(), deadline, verbose.requests);
+        match &args.origin {
+            Some(origin) => input.with_origin(origin.as_str()),
+            None => input,
+        }
+    });
+    let streams = renderer.streams();
+    let mut failed = false;
+    pipeline.render(inputs, &mut renderer, &mut out, &mut |outcome| {
+        let written = outcome.records;
         if verbose.inputs {
-            let outcome = if result.is_ok() { "read" } else { "failed" };
+            let result = if outcome.error.is_none() {
+                "read"
+            } else {
+                "failed"
+            };
             report(&format!(
-                "licscope: trace: {}: {outcome}, {written} record{} taken",
-                input.name,
+                "licscope: trace: {}: {result}, {written} record{} taken",
+                outcome.input.name(),
                 if written == 1 { "" } else { "s" }
             ));
         }
-        match result {
-            Ok(()) => renderer.end_input(None),
-            Err(mut detail) => {
-                failed = true;
-                if renderer.streams() && written > 0 {
+        if let Some(e) = outcome.error {
+            failed = true;
+            // `check` reports failures in its own output, once.
+            if !check {
+                let mut detail = e.to_string();
+                if streams && written > 0 {
                     let s = if written == 1 { "" } else { "s" };
                     detail.push_str(&format!(" ({written} record{s} of it written before)"));
                 }
-                // `check` reports failures in its own output, once.
-                if !check {
-                    report(&format!("licscope: error: {detail}"));
-                }
-                renderer.end_input(Some(&detail));
+                report(&format!("licscope: error: {detail}"));
             }
         }
-    }
+    });
     if let Some(w) = &watchdog {
         w.finishing();
     }
@@ -329,172 +307,16 @@ fn evaluate(
     }
 }
 
-/// The labels an input's records may take, by the origin rule: the explicit one, else (Prime)
-/// the document's `rootUrl`, else the file stem.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Origin<'a> {
-    pub(crate) explicit: Option<&'a str>,
-    pub(crate) stem: Option<&'a str>,
-}
-
-impl<'a> Origin<'a> {
-    fn of(self, root_url: Option<&'a str>) -> Option<&'a str> {
-        self.explicit.or(root_url).or(self.stem)
-    }
+/// The byte limits the size flags give.
+pub(crate) fn limits(sizes: &SizeArgs) -> InputLimits {
+    InputLimits::default()
+        .with_max_document_size(sizes.max_document_size)
+        .with_max_stream_size(sizes.max_stream_size)
 }
 
 pub(crate) fn output_error(path: Option<&Path>, e: &io::Error) -> String {
     let name = path.map_or_else(|| "standard output".to_owned(), escape::path);
     format!("licscope: error: {name}: {}", escape::text(&e.to_string()))
-}
-
-/// Decodes one input and hands its records to `take` one at a time. Returns the failure's
-/// error-line text (`NAME[:LINE:COL]: MESSAGE`, escaped).
-pub(crate) fn each_record(
-    input: &mut Input,
-    source: SourceArg,
-    sizes: &SizeArgs,
-    origin: Origin<'_>,
-    policy: &Policy,
-    take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
-) -> Result<(), String> {
-    let name = &input.name.clone();
-    let fail = |e: &Error| failure(name, e);
-    let refused = |r: Refusal| match r {
-        Refusal::Input(message) => format!("{name}: {}", escape::text(&message)),
-        Refusal::Write(e) => format!("{name}: {}", escape::text(&e.to_string())),
-    };
-    let bytes = match open_input(input, source, sizes, true)? {
-        Body::XmlStream(reader) => {
-            let stream = XmlStream::<_, LicenseInfo<'static>>::with_limits(
-                Bounded::new(reader, sizes.max_stream_size),
-                &Limits::default(),
-            )
-            .map_err(|e| fail(&e))?;
-            let root_url = stream.envelope().root_url.clone();
-            let origin = origin.of(root_url.as_deref());
-            return each_prime(stream, origin, policy, take, &fail, &refused);
-        }
-        Body::Whole(bytes) => bytes,
-    };
-    let xml = looks_like_xml(&bytes);
-    // A plain Automation 360 document first, as detection reads it.
-    if source == SourceArg::Auto
-        && !xml
-        && let Some(details) = licscope::a360::decode_plain(&bytes)
-    {
-        return take(from_automation360(&details, origin.of(None), policy)).map_err(refused);
-    }
-    let records = match hint(source) {
-        SourceHint::Automation360 => None,
-        SourceHint::CiscoPrime if !xml => Some(prime_json(&bytes)),
-        SourceHint::Auto if !xml => {
-            // Prime first, as detection does; a document that is not Prime's goes to detection,
-            // which tries Automation 360 and words the error.
-            match prime_json(&bytes) {
-                Err(e) if e.is_other_document() => None,
-                other => Some(other),
-            }
-        }
-        _ => None,
-    };
-    if let Some(records) = records {
-        let records = records.map_err(|e| fail(&e))?;
-        let root_url = records.envelope().root_url.clone();
-        let origin = origin.of(root_url.as_deref());
-        return each_prime(records, origin, policy, take, &fail, &refused);
-    }
-    // Automation 360 (one record), or a small XML document read whole.
-    match decode(&bytes, hint(source)).map_err(|e| fail(&e))? {
-        Decoded::Automation360(details) => {
-            take(from_automation360(&details, origin.of(None), policy)).map_err(refused)
-        }
-        Decoded::CiscoPrime(response) => {
-            let origin = origin.of(response.root_url.as_deref());
-            for record in response.records {
-                take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
-            }
-            Ok(())
-        }
-        _ => Err(format!(
-            "{name}: a payload of an API this version cannot evaluate"
-        )),
-    }
-}
-
-/// Evaluates the Prime records a streaming decoder yields and hands them to `take`; `origin` is
-/// the label already chosen (the envelope's `rootUrl`, else the input's).
-fn each_prime<'a>(
-    records: impl Iterator<Item = Result<LicenseInfo<'a>, Error>>,
-    origin: Option<&str>,
-    policy: &Policy,
-    take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
-    fail: &dyn Fn(&Error) -> String,
-    refused: &dyn Fn(Refusal) -> String,
-) -> Result<(), String> {
-    for record in records {
-        let record = record.map_err(|e| fail(&e))?;
-        take(from_cisco_prime_record(record, origin, policy)).map_err(refused)?;
-    }
-    Ok(())
-}
-
-fn prime_json(bytes: &[u8]) -> Result<JsonRecords<'_, LicenseInfo<'_>>, Error> {
-    JsonRecords::new(bytes, &Limits::default())
-}
-
-/// An input's content: streamed Prime XML, or a whole document.
-enum Body {
-    XmlStream(io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read>>),
-    Whole(Vec<u8>),
-}
-
-/// Opens an input and reads what is needed to choose how to decode it: Prime XML longer than
-/// the first bytes is streamed; anything else is read whole within `--max-document-size`, or
-/// refused at its first bytes when they cannot start a license document.
-fn open_input(
-    input: &mut Input,
-    source: SourceArg,
-    sizes: &SizeArgs,
-    stream: bool,
-) -> Result<Body, String> {
-    let name = &input.name.clone();
-    let io_failure = |e: io::Error| format!("{name}: {}", escape::text(&e.to_string()));
-    let (reader, size) = input.open().map_err(io_failure)?;
-    let peeked = inputs::peek(reader).map_err(io_failure)?;
-    let xml = looks_like_xml(&peeked.head);
-    if !peeked.complete {
-        if stream && xml && source != SourceArg::Automation360 {
-            return Ok(Body::XmlStream(peeked.reader));
-        }
-        // Neither JSON nor XML starts here (zero bytes, a binary file): the error is in the first
-        // bytes, and the rest need not be read. Errors near the cut could be the cut's, so only
-        // one well before it is taken.
-        let first = peeked
-            .head
-            .iter()
-            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-        if !xml
-            && first != Some(&b'{')
-            && first != Some(&0xEF)
-            && let Err(e) = decode(&peeked.head, hint(source))
-            && !matches!(e.kind(), ErrorKind::Eof | ErrorKind::LimitExceeded)
-            && e.offset().is_some_and(|o| o < 1024)
-        {
-            return Err(failure(name, &e));
-        }
-    }
-    inputs::read_whole(peeked.reader, size, sizes.max_document_size)
-        .map(Body::Whole)
-        .map_err(|m| format!("{name}: {m}"))
-}
-
-/// The error-line text of a decoding error: `NAME:LINE:COL: MESSAGE` or `NAME: MESSAGE`.
-fn failure(name: &str, e: &Error) -> String {
-    match (e.line(), e.column()) {
-        (Some(line), Some(column)) => format!("{name}:{line}:{column}: {}", e.message()),
-        _ => format!("{name}: {}", e.message()),
-    }
 }
 
 /// `decode`: each input's vendor model, as one JSON array written input by input.
@@ -522,44 +344,19 @@ fn decode_command(args: &DecodeArgs, started: Instant) -> u8 {
             return 1;
         }
     };
+    let pipeline = Pipeline::new(Policy::new(OffsetDateTime::now_utc()))
+        .with_source(args.source.hint())
+        .with_limits(limits(&args.sizes));
     let mut array = JsonArray::default();
     let mut failed = false;
-    for mut input in inputs {
-        take_answer(&mut input, fetching.as_mut(), deadline);
-        let source = input.source(args.source);
-        let entry = open_input(&mut input, source, &args.sizes, false)
-            .and_then(|body| match body {
-                Body::Whole(bytes) => Ok(bytes),
-                Body::XmlStream(_) => Err(format!("{}: not read whole", input.name)),
-            })
-            .and_then(|bytes| {
-                let decoded = decode(&bytes, hint(source)).map_err(|e| failure(&input.name, &e))?;
-                let (source, document) = match &decoded {
-                    Decoded::Automation360(d) => ("automation360", serde_json::to_value(d)),
-                    Decoded::CiscoPrime(r) => (
-                        "cisco-prime",
-                        serde_json::to_value(r).map(|v| serde_json::json!({ "mgmtResponse": v })),
-                    ),
-                    _ => {
-                        return Err(format!(
-                            "{}: a payload of an API this version cannot show",
-                            input.name
-                        ));
-                    }
-                };
-                let document = document.map_err(|e| format!("{}: {e}", input.name))?;
-                Ok(serde_json::json!({
-                    "input": input.name,
-                    "source": source,
-                    "document": document,
-                }))
-            });
-        match entry {
+    for planned in inputs {
+        let mut input = take_answer(planned, fetching.as_mut(), deadline, args.verbose > 0);
+        match pipeline.decode(&mut input) {
             Ok(entry) => {
                 let _ = array.item(&mut out, &entry);
             }
-            Err(detail) => {
-                report(&format!("licscope: error: {detail}"));
+            Err(e) => {
+                report(&format!("licscope: error: {e}"));
                 failed = true;
             }
         }
@@ -575,8 +372,8 @@ fn decode_command(args: &DecodeArgs, started: Instant) -> u8 {
 
 /// The inputs of a run, the fetches of its URL inputs and targets, and its deadline.
 struct Plan {
-    inputs: Vec<Input>,
-    fetching: Option<Fetching>,
+    inputs: Vec<Planned>,
+    fetching: Option<FetchPool>,
     /// When work stops: a little before the run's deadline.
     deadline: Option<Instant>,
     /// The run's deadline (`-t`, or the default of a run that fetches).
@@ -588,7 +385,7 @@ struct Plan {
 /// target whose credentials or CA file cannot be read fails as an input.
 fn plan(
     files: &[PathBuf],
-    source: SourceArg,
+    source: crate::cli::SourceArg,
     fetch: &FetchArgs,
     sizes: &SizeArgs,
     trace: bool,
@@ -600,7 +397,11 @@ fn plan(
     let mut jobs = Vec::new();
     for arg in files {
         if !is_url(arg) {
-            inputs.extend(inputs::expand(std::slice::from_ref(arg)));
+            inputs.extend(
+                input::expand(std::slice::from_ref(arg))
+                    .into_iter()
+                    .map(Planned::Ready),
+            );
             continue;
         }
         let text = arg.to_str().ok_or("a URL argument is not UTF-8")?;
@@ -612,9 +413,9 @@ fn plan(
         };
         let endpoint = Endpoint::parse(text, api_of(source))
             .map_err(|e| format!("{shown}: {}", e.message()))?;
-        let (label, api) = (endpoint.host_port(), endpoint.api());
+        let planned = Planned::fetched(shown.clone(), jobs.len(), endpoint.host_port(), &endpoint);
         jobs.push(setup.job(endpoint, None, &shown));
-        inputs.push(Input::fetched(shown, jobs.len() - 1, label, source_of(api)));
+        inputs.push(planned);
     }
     if let Some(file) = &fetch.targets {
         for spec in targets::read(file)?.targets {
@@ -623,14 +424,9 @@ fn plan(
             let api = spec.source.and_then(api_of).or(api_of(source));
             let endpoint = Endpoint::parse(&spec.url, api)
                 .map_err(|e| format!("{at}: target {name}: {}", e.message()))?;
-            let api = endpoint.api();
+            let planned = Planned::fetched(name.clone(), jobs.len(), spec.name.clone(), &endpoint);
             jobs.push(setup.job(endpoint, Some(&spec), &name));
-            inputs.push(Input::fetched(
-                name,
-                jobs.len() - 1,
-                spec.name.clone(),
-                source_of(api),
-            ));
+            inputs.push(planned);
         }
     }
     let budget = fetch
@@ -646,14 +442,13 @@ fn plan(
                 fetching::DEFAULT_DEADLINE.as_secs()
             ),
         };
-        Fetching::start(
+        FetchPool::start(
             jobs,
             usize::from(fetch.jobs),
             fetching::client(fetch, trace),
             deadline,
             text,
-            sizes,
-            trace,
+            limits(sizes),
         )
     });
     Ok(Plan {
@@ -664,17 +459,85 @@ fn plan(
     })
 }
 
-/// Gives a fetched input its answer, waiting for it until the deadline; marks a file input
-/// reached after the deadline as not read.
-fn take_answer(input: &mut Input, fetching: Option<&mut Fetching>, deadline: Option<Instant>) {
-    match (input.fetch.as_ref().map(|f| f.index), fetching) {
-        (Some(index), Some(fetching)) => input.answer(fetching.take(index)),
-        _ => {
-            if deadline.is_some_and(|d| Instant::now() >= d) && input.unreadable.is_none() {
-                input.unreadable = Some(io::Error::new(
+/// An input of a run: a file or standard input, or a fetch whose answer is taken when the
+/// input's turn comes.
+enum Planned {
+    Ready(Input),
+    Fetch {
+        name: String,
+        /// Its job's index in the pool.
+        index: usize,
+        /// The origin label of its records: the target's name, else the URL's host and port.
+        label: String,
+        source: SourceHint,
+        /// The server's host and port, for the pin hint.
+        server: String,
+    },
+}
+
+impl Planned {
+    fn fetched(name: String, index: usize, label: String, endpoint: &Endpoint) -> Planned {
+        Planned::Fetch {
+            name,
+            index,
+            label,
+            source: source_of(endpoint.api()),
+            server: endpoint.host_port(),
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Planned::Ready(input) => input.name(),
+            Planned::Fetch { name, .. } => name,
+        }
+    }
+}
+
+/// The input of `planned`: a fetch's answer, waited for until the deadline; a file reached
+/// after the deadline, made to fail as not read. With `hint`, a refused certificate also says
+/// on standard error how to check its pin before trusting it.
+fn take_answer(
+    planned: Planned,
+    pool: Option<&mut FetchPool>,
+    deadline: Option<Instant>,
+    hint: bool,
+) -> Input {
+    match (planned, pool) {
+        (
+            Planned::Fetch {
+                name,
+                index,
+                label,
+                source,
+                server,
+            },
+            Some(pool),
+        ) => {
+            let input = match pool.take(index) {
+                Ok(answer) => answer.into_input(name),
+                Err(e) => {
+                    if let FetchFailure::Fetch(e) = &e
+                        && let Some(cert) = e.certificate().filter(|_| hint)
+                    {
+                        report(&fetching::pin_hint(&server, &cert.pin));
+                    }
+                    Input::unreadable(name, io::Error::other(e.to_string()))
+                }
+            };
+            input.with_source(source).with_origin(label)
+        }
+        (Planned::Fetch { name, .. }, None) => {
+            Input::unreadable(name, io::Error::other("not fetched"))
+        }
+        (Planned::Ready(input), _) => {
+            if deadline.is_some_and(|d| Instant::now() >= d) && !input.is_unreadable() {
+                input.failing(io::Error::new(
                     io::ErrorKind::TimedOut,
                     "not read: the run's deadline (-t) passed",
-                ));
+                ))
+            } else {
+                input
             }
         }
     }

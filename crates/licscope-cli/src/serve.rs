@@ -17,20 +17,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
-use licscope::fetch::{Client, Endpoint, Exchange, Target};
-use licscope::normalize::Policy;
+use licscope::fetch::{Client, Endpoint, Exchange};
+use licscope::report::escape;
+use licscope::report::probe::{Got, Prober};
 use time::OffsetDateTime;
 
-use crate::cli::{ServeArgs, SizeArgs, SourceArg};
-use crate::escape;
-use crate::fetching::{self, Setup, api_of, source_of};
-use crate::inputs::Input;
+use crate::cli::ServeArgs;
+use crate::fetching::{self, Setup, api_of};
 use crate::lock;
-use crate::render::{Format, Renderer};
-use crate::run::{Origin, each_record, report};
+use crate::run::report;
 use crate::targets::{self, Serve};
 
 /// Where the exporter listens unless told: loopback, on a port none of the well-known
@@ -43,8 +41,6 @@ const DEFAULT_FAILURE_INTERVAL: Duration = Duration::from_secs(30);
 /// The scrape timeout assumed without Prometheus' header, and what is kept back from it.
 const DEFAULT_SCRAPE_TIMEOUT: f64 = 10.0;
 const SCRAPE_OFFSET: f64 = 0.5;
-/// How long a background fetch may run when its target sets no timeout.
-const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 const METRICS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Runs the exporter until SIGTERM or SIGINT; 1 for a config or listening error at start.
@@ -168,54 +164,22 @@ struct ServeSettings {
     web: Option<std::path::PathBuf>,
     lifecycle: bool,
     credentials: crate::cli::CredentialArgs,
-    sizes: (u64, u64),
+    limits: licscope::report::InputLimits,
 }
 
 /// One loaded config.
 struct Config {
-    targets: HashMap<String, Arc<Probed>>,
+    targets: HashMap<String, Probed>,
     /// Target names in file order, for the index page.
     names: Vec<String>,
     serve: Serve,
 }
 
-/// A configured target and its cache.
+/// A configured target and its prober (which holds the cache).
 struct Probed {
-    name: String,
-    target: Target,
-    source: SourceArg,
-    min_interval: Duration,
-    failure_interval: Duration,
-    timeout: Duration,
+    prober: Prober,
     /// What a reload compares to keep the cache: the target's settings, not its secrets.
     fingerprint: String,
-    cache: Arc<Cache>,
-}
-
-#[derive(Default)]
-struct Cache {
-    state: Mutex<CacheState>,
-    changed: Condvar,
-}
-
-#[derive(Default)]
-struct CacheState {
-    latest: Option<Outcome>,
-    fetching: bool,
-}
-
-struct Outcome {
-    at: Instant,
-    /// The rendered metrics, or why the fetch failed.
-    result: Result<Arc<[u8]>, Arc<str>>,
-}
-
-/// How a probe got its answer.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Got {
-    Cached,
-    Fetched,
-    TimedOut,
 }
 
 impl Exporter {
@@ -225,7 +189,7 @@ impl Exporter {
             web: args.web_config_file.clone(),
             lifecycle: args.web_enable_lifecycle,
             credentials: args.credentials.clone(),
-            sizes: (args.sizes.max_document_size, args.sizes.max_stream_size),
+            limits: crate::run::limits(&args.sizes),
         };
         let config = load(&settings)?;
         let counters = Arc::new(Counters::default());
@@ -291,9 +255,8 @@ impl Exporter {
                 for (name, probed) in &mut fresh.targets {
                     if let Some(before) = old.targets.get(name)
                         && before.fingerprint == probed.fingerprint
-                        && let Some(probed) = Arc::get_mut(probed)
                     {
-                        probed.cache = before.cache.clone();
+                        probed.prober.share_cache(&before.prober);
                     }
                 }
                 let count = fresh.names.len();
@@ -400,7 +363,8 @@ impl Exporter {
             scrape / 2.0
         };
         let deadline = started + Duration::from_secs_f64(budget);
-        let (result, got) = self.outcome(probed, deadline);
+        let probe = probed.prober.probe(&self.client, deadline);
+        let (result, got) = (probe.result, probe.got);
         let seconds = started.elapsed().as_secs_f64();
         let mut body = Vec::with_capacity(result.as_ref().map_or(0, |m| m.len()) + 320);
         let (success, outcome) = match (&result, got) {
@@ -425,7 +389,7 @@ impl Exporter {
             ),
         );
         let mut fields = vec![
-            ("target", probed.name.clone()),
+            ("target", probed.prober.name().to_owned()),
             ("outcome", outcome.to_owned()),
             ("cached", (got == Got::Cached).to_string()),
             ("duration_seconds", format!("{seconds:.3}")),
@@ -436,111 +400,6 @@ impl Exporter {
         log(if success == 1 { "info" } else { "warn" }, "probe", &fields);
         (200, METRICS_TYPE, body)
     }
-
-    /// The target's latest outcome if still fresh, else the outcome of a fetch (started here
-    /// or by a concurrent probe), waited for until the deadline.
-    fn outcome(
-        &self,
-        probed: &Arc<Probed>,
-        deadline: Instant,
-    ) -> (Result<Arc<[u8]>, Arc<str>>, Got) {
-        let cache = &probed.cache;
-        let mut state = lock(&cache.state);
-        let mut waited = false;
-        loop {
-            if let Some(latest) = &state.latest {
-                let interval = if latest.result.is_ok() {
-                    probed.min_interval
-                } else {
-                    probed.failure_interval
-                };
-                if latest.at.elapsed() < interval {
-                    let got = if waited { Got::Fetched } else { Got::Cached };
-                    return (latest.result.clone(), got);
-                }
-            }
-            if !state.fetching {
-                state.fetching = true;
-                let (probed, client, sizes) =
-                    (probed.clone(), self.client.clone(), self.args.sizes);
-                std::thread::spawn(move || {
-                    let result = fetch_metrics(&probed, &client, sizes).map_err(Arc::from);
-                    let mut state = lock(&probed.cache.state);
-                    state.latest = Some(Outcome {
-                        at: Instant::now(),
-                        result,
-                    });
-                    state.fetching = false;
-                    probed.cache.changed.notify_all();
-                });
-            }
-            waited = true;
-            let Some(left) = deadline
-                .checked_duration_since(Instant::now())
-                .filter(|d| !d.is_zero())
-            else {
-                return (
-                    Err(Arc::from(
-                        "timed out: no answer within the scrape's deadline; the fetch goes on and \
-                         fills the cache",
-                    )),
-                    Got::TimedOut,
-                );
-            };
-            state = cache
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-    }
-}
-
-/// Fetches a target and renders its records as `normalize --format prometheus` does, with the
-/// default windows of `check` (30 and 7 days).
-fn fetch_metrics(
-    probed: &Probed,
-    client: &Client,
-    (max_document, max_stream): (u64, u64),
-) -> Result<Arc<[u8]>, String> {
-    let deadline = Some(Instant::now() + probed.timeout);
-    // The probe's log line carries the refused pin; the exporter's log has no hints.
-    let fetched = fetching::fetch(
-        client,
-        &probed.target,
-        deadline,
-        (max_document, max_stream),
-        false,
-    )?;
-    let mut input = Input::fetched(probed.name.clone(), 0, probed.name.clone(), probed.source);
-    input.answer(Ok(fetched));
-    let policy = Policy::new(OffsetDateTime::now_utc());
-    let mut renderer = Renderer::new(Format::Prometheus, &policy);
-    let mut out = Vec::new();
-    let sizes = SizeArgs {
-        max_document_size: max_document,
-        max_stream_size: max_stream,
-    };
-    let origin = Origin {
-        explicit: Some(&probed.name),
-        stem: None,
-    };
-    let read = each_record(
-        &mut input,
-        probed.source,
-        &sizes,
-        origin,
-        &policy,
-        &mut |record| renderer.record(&mut out, &record),
-    );
-    // The error line's "NAME: " prefix is the target's name, which the log line has already.
-    read.map_err(|e| {
-        e.strip_prefix(&format!("{}: ", probed.name))
-            .map_or_else(|| e.clone(), str::to_owned)
-    })?;
-    renderer.end_input(None);
-    renderer.finish(&mut out).map_err(|e| e.to_string())?;
-    Ok(Arc::from(out))
 }
 
 /// Reads and checks the config: every target's URL, credentials and CA file.
@@ -560,7 +419,6 @@ fn load(settings: &ServeSettings) -> Result<Config, String> {
         let name = escape::text(&spec.name);
         let endpoint = Endpoint::parse(&spec.url, spec.source.and_then(api_of))
             .map_err(|e| format!("{at}: target {name}: {}", e.message()))?;
-        let source = source_of(endpoint.api());
         let target = setup
             .job(endpoint, Some(spec), &name)
             .map_err(|m| format!("{at}: target {name}: {m}"))?;
@@ -579,18 +437,16 @@ fn load(settings: &ServeSettings) -> Result<Config, String> {
             )
         );
         names.push(spec.name.clone());
+        let prober = Prober::new(spec.name.clone(), target)
+            .with_min_interval(spec.min_interval.unwrap_or(min_default))
+            .with_failure_interval(failure_interval)
+            .with_limits(settings.limits);
         targets.insert(
             spec.name.clone(),
-            Arc::new(Probed {
-                name: spec.name.clone(),
-                target,
-                source,
-                min_interval: spec.min_interval.unwrap_or(min_default),
-                failure_interval,
-                timeout: spec.timeout.unwrap_or(FETCH_TIMEOUT),
+            Probed {
+                prober,
                 fingerprint,
-                cache: Arc::default(),
-            }),
+            },
         );
     }
     Ok(Config {

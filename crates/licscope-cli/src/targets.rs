@@ -31,7 +31,7 @@ use toml::Spanned;
 use licscope::fetch::Pins;
 
 use crate::cli::SourceArg;
-use crate::escape;
+use licscope::report::escape;
 
 /// One target of the file, its paths resolved.
 #[derive(Debug, Clone)]

@@ -8,6 +8,10 @@
 //!   encoders (feature `prime`).
 //! - [`normalize`]: the vendor-neutral [`LicenseRecord`](normalize::LicenseRecord), source
 //!   detection and the record's JSON Schema (feature `normalize`).
+//! - [`report`]: the pipeline of the `licscope` command as a library: inputs (files, folders,
+//!   readers, fetched answers) within byte limits, detection over a stream, one
+//!   record-at-a-time loop over any input with failed inputs as values, evaluation into a check
+//!   state, and the renderers of every output format (feature `report`).
 //! - [`fetch`]: blocking clients that fetch license data from Control Rooms and Prime servers
 //!   (feature `fetch`: ureq with rustls).
 //! - [`Error`], [`ErrorKind`] and [`Limits`], shared by every decoder.
@@ -32,8 +36,9 @@
 //!
 //! # Features
 //!
-//! All on by default: `a360`, `prime`, `normalize` (which needs the other two) and `fetch`
-//! (which needs `a360` and `prime`). A tool that only decodes turns `fetch` off and keeps no
+//! All on by default: `a360`, `prime`, `normalize` (which needs the other two), `report`
+//! (which needs `normalize`) and `fetch` (which needs `a360` and `prime`, and gives `report`
+//! its fetched inputs and prober). A tool that only decodes turns `fetch` off and keeps no
 //! HTTP or TLS code in its tree.
 
 #![deny(missing_docs)]
@@ -51,6 +56,11 @@ pub use licscope_prime as prime;
 /// The vendor-neutral record: see [`licscope_normalize`].
 #[cfg(feature = "normalize")]
 pub use licscope_normalize as normalize;
+
+/// The pipeline as a library: inputs, the record loop, evaluation and renderers: see
+/// [`licscope_report`].
+#[cfg(feature = "report")]
+pub use licscope_report as report;
 
 /// Live collection: blocking clients that fetch and decode license data from Control Rooms
 /// and Prime servers: see [`licscope_fetch`].

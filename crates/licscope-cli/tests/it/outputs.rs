@@ -164,7 +164,7 @@ fn render_corpus() -> Vec<(String, String)> {
 
 #[test]
 fn promtool_accepts_the_renderings_of_the_hostile_corpus() {
-    use licscope_cli::render::{Format, parse_batch, render_batch};
+    use licscope::report::render::{Format, parse_batch, render_batch};
     let Ok(promtool) = which("promtool") else {
         assert!(std::env::var_os("CI").is_none(), "CI must install promtool");
         return;
@@ -190,7 +190,7 @@ fn promtool_accepts_the_renderings_of_the_hostile_corpus() {
 
 #[test]
 fn the_hostile_corpus_keeps_every_formats_structure() {
-    use licscope_cli::render::{Format, parse_batch, render_batch};
+    use licscope::report::render::{Format, parse_batch, render_batch};
     let as_of = licscope::parse_rfc3339("2026-11-23T12:00:00Z").unwrap();
     let policy = licscope::normalize::Policy::new(as_of);
     for (name, text) in render_corpus() {

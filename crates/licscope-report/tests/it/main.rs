@@ -1,0 +1,177 @@
+//! Integration tests of the pipeline: the whole fixture corpus rendered through the library
+//! matches the command's snapshots in `fixtures/cli/corpus/` byte for byte (recorded by the
+//! command before the pipeline moved here; `licscope-cli`'s tests hold the command to the same
+//! files).
+
+// Test helpers outside #[test] functions fail loudly by design.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::Write as _;
+
+use licscope_normalize::Policy;
+use licscope_report::render::JsonArray;
+use licscope_report::{Format, Input, Pipeline, Renderer, input};
+
+/// What the command prints for one run, as the library makes it.
+struct Run {
+    stdout: Vec<u8>,
+    stderr: String,
+    code: u8,
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Normalize(Format),
+    Check { every: bool },
+    Decode,
+}
+
+fn policy() -> Policy {
+    Policy::new(licscope_syntax::parse_rfc3339("2026-11-23T12:00:00Z").unwrap())
+}
+
+/// Renders `inputs` as `licscope normalize`, `check` or `decode` does with default options.
+fn run(mode: Mode, inputs: Vec<Input>) -> Run {
+    let pipeline = Pipeline::new(policy());
+    let mut stdout = Vec::new();
+    let mut stderr = String::new();
+    let format = match mode {
+        Mode::Decode => {
+            let mut array = JsonArray::default();
+            let mut failed = false;
+            for mut input in inputs {
+                match pipeline.decode(&mut input) {
+                    Ok(entry) => array.item(&mut stdout, &entry).unwrap(),
+                    Err(e) => {
+                        stderr.push_str(&format!("licscope: error: {e}\n"));
+                        failed = true;
+                    }
+                }
+            }
+            array.close(&mut stdout).unwrap();
+            return Run {
+                stdout,
+                stderr,
+                code: u8::from(failed),
+            };
+        }
+        Mode::Normalize(format) => format,
+        Mode::Check { .. } => Format::Nagios,
+    };
+    let mut renderer = Renderer::new(format, pipeline.policy());
+    if let (Mode::Check { every: true }, Renderer::Nagios(n)) = (mode, &mut renderer) {
+        n.show_every_record();
+    }
+    let streams = renderer.streams();
+    let mut failed = false;
+    pipeline.render(inputs, &mut renderer, &mut stdout, &mut |outcome| {
+        if let Some(e) = outcome.error {
+            failed = true;
+            if !matches!(mode, Mode::Check { .. }) {
+                let n = outcome.records;
+                let mut line = format!("licscope: error: {e}");
+                if streams && n > 0 {
+                    let s = if n == 1 { "" } else { "s" };
+                    line.push_str(&format!(" ({n} record{s} of it written before)"));
+                }
+                stderr.push_str(&line);
+                stderr.push('\n');
+            }
+        }
+    });
+    renderer.finish(&mut stdout).unwrap();
+    let code = match mode {
+        Mode::Check { .. } => renderer.nagios_code(),
+        _ => u8::from(failed),
+    };
+    Run {
+        stdout,
+        stderr,
+        code,
+    }
+}
+
+/// One snapshot entry, as `licscope-cli`'s corpus test writes it.
+fn entry(title: &str, run: &Run) -> String {
+    let stdout = String::from_utf8(run.stdout.clone()).unwrap();
+    let stdout: String = stdout
+        .split_inclusive('\n')
+        .map(|line| {
+            if line.starts_with("licscope_last_run_timestamp_seconds ") {
+                "licscope_last_run_timestamp_seconds (the time of the run)\n"
+            } else {
+                line
+            }
+        })
+        .collect();
+    let mut out = format!("### {title}: exit {}\n{stdout}", run.code);
+    if !run.stderr.is_empty() {
+        out.push_str("### stderr\n");
+        out.push_str(&run.stderr);
+    }
+    out
+}
+
+/// A fixture input named as the command names it when run from the repository's root.
+fn fixture(relative: &str) -> Input {
+    Input::path(licscope_fixtures::root().join(relative)).with_name(format!("fixtures/{relative}"))
+}
+
+#[test]
+fn the_corpus_renders_through_the_library_as_the_command_rendered_it() {
+    let modes = [
+        ("normalize.json.txt", Mode::Normalize(Format::Json)),
+        ("normalize.ndjson.txt", Mode::Normalize(Format::Ndjson)),
+        ("normalize.table.txt", Mode::Normalize(Format::Table)),
+        (
+            "normalize.prometheus.txt",
+            Mode::Normalize(Format::Prometheus),
+        ),
+        ("check.txt", Mode::Check { every: false }),
+        ("check-v.txt", Mode::Check { every: true }),
+        ("decode.txt", Mode::Decode),
+    ];
+    let corpus = licscope_fixtures::inputs();
+    let root = licscope_fixtures::root();
+    let mut folders: Vec<&str> = corpus
+        .iter()
+        .filter_map(|p| p.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    folders.dedup();
+    for (file, mode) in modes {
+        let mut got = String::new();
+        for relative in &corpus {
+            let title = format!("fixtures/{relative}");
+            got.push_str(&entry(&title, &run(mode, vec![fixture(relative)])));
+        }
+        // Every folder in one run, its inputs named as the command names them.
+        let prefix = root.to_string_lossy().into_owned();
+        let inputs: Vec<Input> =
+            input::expand(&folders.iter().map(|f| root.join(f)).collect::<Vec<_>>())
+                .into_iter()
+                .map(|i| {
+                    let name = i.name().replacen(&prefix, "fixtures", 1);
+                    i.with_name(name)
+                })
+                .collect();
+        let title: Vec<String> = folders.iter().map(|f| format!("fixtures/{f}")).collect();
+        got.push_str(&entry(&title.join(" "), &run(mode, inputs)));
+        let path = root.join("cli/corpus").join(file);
+        let want =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if got != want {
+            let (g, w): (Vec<&str>, Vec<&str>) = (
+                got.split("\n### ").collect(),
+                want.split("\n### ").collect(),
+            );
+            let first = g
+                .iter()
+                .zip(&w)
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("got:\n{a}\nwant:\n{b}"))
+                .unwrap_or_else(|| format!("{} entries, want {}", g.len(), w.len()));
+            let _ = std::io::stderr().write_all(first.as_bytes());
+            panic!("{file}: the library's output differs from the command's snapshot (above)");
+        }
+    }
+}
