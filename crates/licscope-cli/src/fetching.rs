@@ -3,7 +3,7 @@
 //! the flags, else the environment, and never from the command line itself.
 
 use std::collections::HashSet;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,8 +16,6 @@ use crate::targets::TargetSpec;
 
 /// The deadline of a run that fetches and was given no `-t`.
 pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
-/// The largest secret file read.
-const SECRET_FILE: u64 = 64 << 10;
 
 /// Whether a command-line argument is a URL to fetch.
 pub(crate) fn is_url(arg: &Path) -> bool {
@@ -92,7 +90,7 @@ impl<'a> Setup<'a> {
             };
         if let Some(trust) = trust {
             if trust.is_insecure() {
-                crate::run::report(&format!(
+                crate::shared::report(&format!(
                     "licscope: warning: {}: TLS certificates are not verified (insecure): anyone \
                      on the path can read the credentials and forge the answer",
                     escape::text(name)
@@ -143,32 +141,22 @@ impl<'a> Setup<'a> {
     /// Reads a secret file: its first line, without the line end.
     fn read(&mut self, path: &Path) -> Result<Secret, String> {
         let shown = escape::path(path);
-        let fail = |e: io::Error| {
-            format!(
+        let (secret, shared) = Secret::read_file(path).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData => format!("the secret file {shown} {e}"),
+            _ => format!(
                 "the secret file {shown} cannot be read: {}",
                 escape::text(&e.to_string())
-            )
-        };
-        let file = std::fs::File::open(path).map_err(fail)?;
-        if let Some(mode) = group_or_other_readable(&file)
+            ),
+        })?;
+        if let Some(mode) = shared
             && self.warned.insert(path.to_owned())
         {
-            crate::run::report(&format!(
+            crate::shared::report(&format!(
                 "licscope: warning: the secret file {shown} is readable by group or others \
                  (mode {mode:03o}): chmod 600 it"
             ));
         }
-        let mut bytes = Vec::new();
-        file.take(SECRET_FILE)
-            .read_to_end(&mut bytes)
-            .map_err(fail)?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| format!("the secret file {shown} is not UTF-8 text"))?;
-        let line = text.lines().next().unwrap_or_default();
-        if line.is_empty() {
-            return Err(format!("the secret file {shown} is empty"));
-        }
-        Ok(Secret::new(line))
+        Ok(secret)
     }
 }
 
@@ -185,18 +173,6 @@ impl Kind {
             Kind::ApiKey(s) => Credentials::api_key(user, s),
         }
     }
-}
-
-#[cfg(unix)]
-fn group_or_other_readable(file: &std::fs::File) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let mode = file.metadata().ok()?.permissions().mode() & 0o777;
-    (mode & 0o044 != 0).then_some(mode)
-}
-
-#[cfg(not(unix))]
-fn group_or_other_readable(_: &std::fs::File) -> Option<u32> {
-    None
 }
 
 /// The trust of a CA file, pins and `insecure` (which the command line and the targets file do
@@ -246,26 +222,25 @@ pub(crate) fn pin_hint(server: &str, pin: &str) -> String {
 /// The client of a run: its retries, and `-v`'s trace of every exchange.
 pub(crate) fn client(args: &FetchArgs, trace: bool) -> Client {
     let client = Client::new().with_retries(args.retries);
-    if !trace {
-        return client;
+    if trace {
+        client.with_observer(trace_exchange)
+    } else {
+        client
     }
-    client.with_observer(trace_exchange)
 }
 
 /// `-v`'s trace of one exchange, on standard error.
 pub(crate) fn trace_exchange(e: &Exchange<'_>) {
-    {
-        let outcome = match (e.status, e.failure) {
-            (Some(status), _) => format!("HTTP {status}"),
-            (None, Some(failure)) => format!("failed: {failure}"),
-            (None, None) => "failed".to_owned(),
-        };
-        crate::run::report(&format!(
-            "licscope: trace: {} {} [{}]: {outcome} after {:.3} s",
-            e.method,
-            escape::text(e.url),
-            e.credentials,
-            e.elapsed.as_secs_f64()
-        ));
-    }
+    let outcome = match (e.status, e.failure) {
+        (Some(status), _) => format!("HTTP {status}"),
+        (None, Some(failure)) => format!("failed: {failure}"),
+        (None, None) => "failed".to_owned(),
+    };
+    crate::shared::report(&format!(
+        "licscope: trace: {} {} [{}]: {outcome} after {:.3} s",
+        e.method,
+        escape::text(e.url),
+        e.credentials,
+        e.elapsed.as_secs_f64()
+    ));
 }

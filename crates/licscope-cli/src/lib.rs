@@ -8,16 +8,10 @@ mod cli;
 mod fetching;
 mod output;
 mod pin;
+mod plan;
 mod run;
 mod serve;
+mod shared;
 pub mod targets;
 
 pub use run::main;
-
-/// Locks `mutex`, poisoned or not: every write under the command's locks is one assignment,
-/// one increment or one `take`, so a holder that panicked leaves whole values behind.
-pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}

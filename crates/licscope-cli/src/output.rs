@@ -118,7 +118,7 @@ impl Output {
             ));
         }
         watch_signals();
-        let mut pending = crate::lock(&PENDING);
+        let mut pending = crate::shared::lock(&PENDING);
         // `open(2)` applies the umask to this mode, as for any new file.
         let temporary = tempfile::Builder::new()
             .prefix(".licscope-")
@@ -162,7 +162,7 @@ impl Output {
                     let _ = std::os::unix::fs::fchown(file, Some(uid), Some(gid));
                 }
                 file.sync_all()?;
-                let mut pending = crate::lock(&PENDING);
+                let mut pending = crate::shared::lock(&PENDING);
                 let persisted = temporary
                     .persist(&destination)
                     .map(drop)
@@ -244,13 +244,13 @@ fn was_closed(fd: std::os::fd::BorrowedFd<'_>) -> bool {
 /// Removes the pending temporary file, if any, for a process about to end without closing its
 /// output.
 pub(crate) fn remove_pending() {
-    if let Some(path) = crate::lock(&PENDING).take() {
+    if let Some(path) = crate::shared::lock(&PENDING).take() {
         let _ = fs::remove_file(path);
     }
 }
 
 fn forget_pending() {
-    *crate::lock(&PENDING) = None;
+    *crate::shared::lock(&PENDING) = None;
 }
 
 /// Removes the pending temporary file when SIGINT, SIGTERM or SIGHUP arrives, then lets the
@@ -266,7 +266,7 @@ fn watch_signals() {
             .name("signals".to_owned())
             .spawn(move || {
                 if let Some(signal) = signals.forever().next() {
-                    let pending = crate::lock(&PENDING);
+                    let pending = crate::shared::lock(&PENDING);
                     if let Some(path) = pending.as_ref() {
                         let _ = fs::remove_file(path);
                     }

@@ -32,7 +32,7 @@ pub(crate) fn pin(args: &PinArgs, usage: impl FnOnce(String) -> u8) -> u8 {
     let cert = match Client::new().certificate(&endpoint, Some(deadline)) {
         Ok(cert) => cert,
         Err(e) => {
-            crate::run::report(&format!("licscope: error: {shown}: {}", e.message()));
+            crate::shared::report(&format!("licscope: error: {shown}: {}", e.message()));
             return 1;
         }
     };
@@ -43,7 +43,7 @@ pub(crate) fn pin(args: &PinArgs, usage: impl FnOnce(String) -> u8) -> u8 {
     match written {
         Ok(()) => 0,
         Err(e) => {
-            crate::run::report(&crate::run::output_error(args.output.as_deref(), &e));
+            crate::shared::report(&crate::shared::output_error(args.output.as_deref(), &e));
             1
         }
     }

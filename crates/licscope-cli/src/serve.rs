@@ -15,20 +15,18 @@
 //! - SIGHUP re-reads the config (the old one stays if the new one is invalid); SIGTERM and
 //!   SIGINT end the process at once. One logfmt line per probe outcome on standard error.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
-use std::time::{Duration, Instant, SystemTime};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, Weak};
+use std::time::{Duration, Instant};
 
 use licscope::fetch::{Client, Endpoint, Exchange};
 use licscope::report::escape;
-use licscope::report::probe::{Got, Prober};
-use time::OffsetDateTime;
+use licscope::report::probe::{Got, Prober, Stats};
+use licscope_web::text;
 
 use crate::cli::ServeArgs;
 use crate::fetching::{self, Setup, api_of};
-use crate::lock;
-use crate::run::report;
+use crate::shared::report;
 use crate::targets::{self, Serve};
 
 /// Where the exporter listens unless told: loopback, on a port none of the well-known
@@ -152,7 +150,7 @@ struct Exporter {
     args: ServeSettings,
     config: RwLock<Arc<Config>>,
     client: Arc<Client>,
-    counters: Arc<Counters>,
+    counters: Arc<Stats>,
     /// The web server, for a reload to hand it a new web configuration (weak: the server holds
     /// the exporter as its handler).
     server: OnceLock<Weak<licscope_web::Server>>,
@@ -189,10 +187,10 @@ impl Exporter {
             web: args.web_config_file.clone(),
             lifecycle: args.web_enable_lifecycle,
             credentials: args.credentials.clone(),
-            limits: crate::run::limits(&args.sizes),
+            limits: crate::shared::limits(&args.sizes),
         };
         let config = load(&settings)?;
-        let counters = Arc::new(Counters::default());
+        let counters = Arc::new(Stats::default());
         counters.reloaded(true);
         let observed = counters.clone();
         let trace = args.verbose > 0;
@@ -283,19 +281,19 @@ impl Exporter {
 
     fn handle(&self, request: &licscope_web::Request) -> licscope_web::Response {
         let started = Instant::now();
-        let (path, query) = (request.path(), request.query());
+        let path = request.path();
         let read = matches!(request.method(), "GET" | "HEAD");
         let (status, content_type, body): (u16, &str, Vec<u8>) = match path {
-            "/probe" if read => self.probe(request, query, started),
+            "/probe" if read => self.probe(request, started),
             "/metrics" if read => (
                 200,
                 METRICS_TYPE,
-                self.counters.render(&self.config()).into(),
+                self.counters.render(self.config().names.len()).into(),
             ),
             "/" if read => (
                 200,
                 "text/html; charset=utf-8",
-                index(&self.config()).into(),
+                text::landing_page("licscope exporter", &self.config().names).into(),
             ),
             "/-/healthy" if read => (200, "text/plain", "licscope is Healthy.\n".into()),
             "/-/ready" if read => (200, "text/plain", "licscope is Ready.\n".into()),
@@ -329,10 +327,9 @@ impl Exporter {
     fn probe(
         &self,
         request: &licscope_web::Request,
-        query: &str,
         started: Instant,
     ) -> (u16, &'static str, Vec<u8>) {
-        let Some(name) = query_param(query, "target") else {
+        let Some(name) = request.query_param("target") else {
             self.counters.probe("unknown_target");
             return (
                 400,
@@ -456,271 +453,7 @@ fn load(settings: &ServeSettings) -> Result<Config, String> {
     })
 }
 
-/// The exporter's own metrics.
-#[derive(Default)]
-struct Counters {
-    counts: Mutex<Counts>,
-}
-
-#[derive(Default)]
-struct Counts {
-    probes: BTreeMap<&'static str, u64>,
-    cache_hits: u64,
-    vendor: BTreeMap<String, u64>,
-    reload_ok: bool,
-    reload_at: f64,
-}
-
-impl Counters {
-    fn probe(&self, outcome: &'static str) {
-        *lock(&self.counts).probes.entry(outcome).or_default() += 1;
-    }
-
-    fn cache_hit(&self) {
-        lock(&self.counts).cache_hits += 1;
-    }
-
-    fn vendor_request(&self, status: Option<u16>) {
-        let code = status.map_or_else(|| "none".to_owned(), |s| s.to_string());
-        *lock(&self.counts).vendor.entry(code).or_default() += 1;
-    }
-
-    fn reloaded(&self, ok: bool) {
-        let mut counts = lock(&self.counts);
-        counts.reload_ok = ok;
-        if ok {
-            counts.reload_at = unix_now();
-        }
-    }
-
-    fn render(&self, config: &Config) -> String {
-        let counts = lock(&self.counts);
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP licscope_build_info The licscope version of this exporter.\n\
-             # TYPE licscope_build_info gauge\nlicscope_build_info{{version=\"{}\"}} 1",
-            env!("CARGO_PKG_VERSION")
-        );
-        out.push_str(
-            "# HELP licscope_exporter_probes_total Probes answered, by outcome.\n\
-             # TYPE licscope_exporter_probes_total counter\n",
-        );
-        for outcome in ["success", "failure", "timeout", "unknown_target"] {
-            let n = counts.probes.get(outcome).copied().unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "licscope_exporter_probes_total{{outcome=\"{outcome}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP licscope_exporter_cache_hits_total Probes answered from the cache, without \
-             a fetch.\n# TYPE licscope_exporter_cache_hits_total counter\n\
-             licscope_exporter_cache_hits_total {}",
-            counts.cache_hits
-        );
-        out.push_str(
-            "# HELP licscope_exporter_vendor_requests_total HTTP requests to the vendors' \
-             servers, by status code (none: no answer arrived).\n\
-             # TYPE licscope_exporter_vendor_requests_total counter\n",
-        );
-        for (code, n) in &counts.vendor {
-            let _ = writeln!(
-                out,
-                "licscope_exporter_vendor_requests_total{{code=\"{code}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP licscope_exporter_targets Targets in the loaded config.\n\
-             # TYPE licscope_exporter_targets gauge\nlicscope_exporter_targets {}\n\
-             # HELP licscope_exporter_config_last_reload_successful Whether the last config \
-             load succeeded.\n# TYPE licscope_exporter_config_last_reload_successful gauge\n\
-             licscope_exporter_config_last_reload_successful {}\n\
-             # HELP licscope_exporter_config_last_reload_success_timestamp_seconds When the \
-             config was last loaded, as a Unix timestamp in seconds.\n\
-             # TYPE licscope_exporter_config_last_reload_success_timestamp_seconds gauge\n\
-             licscope_exporter_config_last_reload_success_timestamp_seconds {}",
-            config.names.len(),
-            u8::from(counts.reload_ok),
-            counts.reload_at
-        );
-        out
-    }
-}
-
-/// The index page: links to the metrics and to each target's probe.
-fn index(config: &Config) -> String {
-    let mut page = String::from(
-        "<!DOCTYPE html>\n<html><head><title>licscope exporter</title></head><body>\n\
-         <h1>licscope exporter</h1>\n<ul>\n<li><a href=\"metrics\">Metrics</a> (the exporter's own)</li>\n\
-         <li><a href=\"-/healthy\">Health</a>, <a href=\"-/ready\">readiness</a></li>\n</ul>\n\
-         <h2>Targets</h2>\n<ul>\n",
-    );
-    for name in &config.names {
-        let _ = writeln!(
-            page,
-            "<li><a href=\"probe?target={}\">{}</a></li>",
-            html(&percent_encode(name)),
-            html(name)
-        );
-    }
-    page.push_str("</ul>\n</body></html>\n");
-    page
-}
-
 /// One logfmt line on standard error: `ts=... level=... msg=... key=value...`.
 fn log(level: &str, msg: &str, fields: &[(&str, String)]) {
-    let mut ts = String::new();
-    let _ = licscope::format_rfc3339(OffsetDateTime::now_utc(), &mut ts);
-    let mut line = format!("ts={ts} level={level} msg={}", logfmt(msg));
-    for (key, value) in fields {
-        let _ = write!(line, " {key}={}", logfmt(value));
-    }
-    report(&line);
-}
-
-/// A logfmt value: bare when it is one plain word, else quoted with `\` and `"` escaped and
-/// control characters written as Rust escapes them (so a value cannot start another line).
-fn logfmt(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_graphic() && c != '"' && c != '=' && c != '\\');
-    if plain {
-        return value.to_owned();
-    }
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.extend(c.escape_debug()),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A query parameter's value, percent-decoded (`+` is a space).
-fn query_param(query: &str, key: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(k) == key).then(|| percent_decode(v))
-    })
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            // Two hex digits make at most 255.
-            out.push((high * 16 + low) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn percent_encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{logfmt, percent_decode, percent_encode, query_param};
-
-    #[test]
-    fn query_parameters_are_percent_decoded() {
-        assert_eq!(
-            query_param("target=prime-east", "target").as_deref(),
-            Some("prime-east")
-        );
-        assert_eq!(
-            query_param("module=x&target=a%20b%2Bc+d", "target").as_deref(),
-            Some("a b+c d")
-        );
-        assert_eq!(query_param("targets=x", "target"), None);
-        assert_eq!(query_param("target", "target").as_deref(), Some(""));
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("%e2%82%ac"), "€");
-        assert_eq!(percent_decode(&percent_encode("a b/ü&=")), "a b/ü&=");
-    }
-
-    #[test]
-    fn every_character_stays_inside_one_logfmt_value_and_survives_the_query_round_trip() {
-        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
-            let value = format!("a{c}=b");
-            let logged = logfmt(&value);
-            assert!(
-                !logged.chars().any(char::is_control),
-                "{value:?} logged as {logged:?}"
-            );
-            // Quoted, and no quote inside ends the value early.
-            let inner = logged
-                .strip_prefix('"')
-                .and_then(|l| l.strip_suffix('"'))
-                .unwrap_or_else(|| panic!("{value:?} logged unquoted as {logged:?}"));
-            let mut escaped = false;
-            for d in inner.chars() {
-                assert!(escaped || d != '"', "{value:?} logged as {logged:?}");
-                escaped = !escaped && d == '\\';
-            }
-            assert!(!escaped, "{value:?} logged as {logged:?}");
-            assert_eq!(percent_decode(&percent_encode(&value)), value);
-        }
-    }
-
-    #[test]
-    fn logfmt_values_cannot_start_a_line() {
-        assert_eq!(logfmt("prime-east"), "prime-east");
-        assert_eq!(logfmt("two words"), "\"two words\"");
-        assert_eq!(logfmt("a=b"), "\"a=b\"");
-        assert_eq!(logfmt(""), "\"\"");
-        assert_eq!(
-            logfmt("x\nlevel=error \"y\" \\"),
-            "\"x\\nlevel=error \\\"y\\\" \\\\\""
-        );
-    }
+    report(&licscope_web::text::log_line(level, msg, fields));
 }

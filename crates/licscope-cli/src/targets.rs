@@ -35,38 +35,38 @@ use licscope::report::escape;
 
 /// One target of the file, its paths resolved.
 #[derive(Debug, Clone)]
-pub(crate) struct TargetSpec {
-    pub(crate) name: String,
-    pub(crate) url: String,
+pub struct TargetSpec {
+    pub name: String,
+    pub url: String,
     pub(crate) source: Option<SourceArg>,
-    pub(crate) user: Option<String>,
-    pub(crate) password_file: Option<PathBuf>,
-    pub(crate) api_key_file: Option<PathBuf>,
-    pub(crate) ca_file: Option<PathBuf>,
-    pub(crate) pinned_pubkey: Option<Pins>,
-    pub(crate) insecure: bool,
-    pub(crate) timeout: Option<Duration>,
+    pub user: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub api_key_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+    pub pinned_pubkey: Option<Pins>,
+    pub insecure: bool,
+    pub timeout: Option<Duration>,
     /// The line of the target's `url`, for errors found later (a URL that is not valid).
-    pub(crate) line: usize,
+    pub line: usize,
     /// The line of the target's `name`.
-    pub(crate) name_line: usize,
+    pub name_line: usize,
     /// The exporter's cache interval for this target's successes.
-    pub(crate) min_interval: Option<Duration>,
+    pub min_interval: Option<Duration>,
 }
 
 /// A targets file: its targets and the exporter's settings.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct TargetsFile {
-    pub(crate) targets: Vec<TargetSpec>,
-    pub(crate) serve: Serve,
+pub struct TargetsFile {
+    pub targets: Vec<TargetSpec>,
+    pub serve: Serve,
 }
 
 /// The `[serve]` table.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Serve {
-    pub(crate) listen: Option<std::net::SocketAddr>,
-    pub(crate) min_interval: Option<Duration>,
-    pub(crate) failure_interval: Option<Duration>,
+pub struct Serve {
+    pub listen: Option<std::net::SocketAddr>,
+    pub min_interval: Option<Duration>,
+    pub failure_interval: Option<Duration>,
 }
 
 #[derive(Deserialize)]
@@ -103,7 +103,7 @@ struct TargetToml {
 }
 
 /// Reads a targets file. Errors are whole messages: `FILE:LINE: what`.
-pub(crate) fn read(path: &Path) -> Result<TargetsFile, String> {
+pub fn read(path: &Path) -> Result<TargetsFile, String> {
     let shown = escape::path(path);
     let text =
         std::fs::read(path).map_err(|e| format!("{shown}: {}", escape::text(&e.to_string())))?;
@@ -130,7 +130,8 @@ pub fn urls(text: &str) -> Result<Vec<(usize, String)>, (usize, String)> {
 }
 
 /// Parses the file's text; relative paths resolve against `folder`.
-fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> {
+#[doc(hidden)]
+pub fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> {
     let file: FileToml = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(text, s.start));
         (line, e.message().trim().to_owned())
@@ -286,7 +287,8 @@ fn duration(text: &str, value: Spanned<toml::Value>) -> Result<Duration, (usize,
 
 /// `1h30m`, `90s`, `500ms`, `2d`: units in decreasing order, each once, as Prometheus writes
 /// durations; at most a year and more than zero.
-pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
+#[doc(hidden)]
+pub fn parse_duration(text: &str) -> Option<Duration> {
     const UNITS: [(&str, u64); 6] = [
         ("d", 86_400_000),
         ("h", 3_600_000),
@@ -330,170 +332,4 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse, parse_duration};
-
-    #[test]
-    fn durations_as_prometheus_writes_them() {
-        for (text, ms) in [
-            ("90s", Some(90_000)),
-            ("5m", Some(300_000)),
-            ("1h30m", Some(5_400_000)),
-            ("2d", Some(172_800_000)),
-            ("500ms", Some(500)),
-            ("1m30s500ms", Some(90_500)),
-            ("0s", None),
-            ("30", None),
-            ("m", None),
-            ("5m1h", None),
-            ("1s1s", None),
-            ("1.5s", None),
-            ("-1s", None),
-            ("400d", None),
-            ("", None),
-        ] {
-            assert_eq!(parse_duration(text).map(|d| d.as_millis()), ms, "{text}");
-        }
-    }
-    use std::path::Path;
-    use std::time::Duration;
-
-    #[test]
-    fn a_full_file_with_the_exporters_keys_ignored() {
-        let text = r#"
-[serve]
-listen = "127.0.0.1:9841"
-min_interval = "5m"
-
-[[target]]
-name = "prime-east"
-url = "https://prime-east.example.net/webacs/api/v3/op/info/license"
-source = "cisco-prime"
-user = "monitor"
-password_file = "prime-east.secret"
-ca_file = "/etc/ssl/corp-ca.pem"
-pinned_pubkey = "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-insecure = false
-timeout = 20
-min_interval = 600
-
-[[target]]
-name = "cr-prod"
-url = "https://cr.example.net"
-source = "automation360"
-api_key_file = "keys/cr.key"
-timeout = 2.5
-"#;
-        let file = parse(text, Path::new("/etc/licscope")).expect("valid");
-        assert_eq!(
-            file.serve.listen,
-            Some("127.0.0.1:9841".parse().expect("an address"))
-        );
-        assert_eq!(file.serve.min_interval, Some(Duration::from_secs(300)));
-        assert_eq!(file.targets[0].min_interval, Some(Duration::from_secs(600)));
-        let specs = file.targets;
-        assert_eq!(specs.len(), 2);
-        assert_eq!(specs[0].name, "prime-east");
-        assert_eq!(specs[0].line, 8);
-        assert_eq!(
-            specs[0].password_file.as_deref(),
-            Some(Path::new("/etc/licscope/prime-east.secret"))
-        );
-        assert_eq!(
-            specs[0].ca_file.as_deref(),
-            Some(Path::new("/etc/ssl/corp-ca.pem"))
-        );
-        assert_eq!(specs[0].timeout, Some(Duration::from_secs(20)));
-        assert_eq!(
-            specs[0]
-                .pinned_pubkey
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some(
-                "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\
-                 sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-            )
-        );
-        assert!(specs[1].pinned_pubkey.is_none());
-        assert_eq!(
-            specs[1].api_key_file.as_deref(),
-            Some(Path::new("/etc/licscope/keys/cr.key"))
-        );
-        assert_eq!(specs[1].timeout, Some(Duration::from_millis(2500)));
-        assert!(!specs[1].insecure);
-    }
-
-    #[test]
-    fn errors_name_their_line() {
-        for (text, line, says) in [
-            (
-                "[[target]]\nname = \"a\"\nurl = \"http://x\"\npasword_file = \"p\"\n",
-                4,
-                "unknown field `pasword_file`",
-            ),
-            ("[[target]]\nname = \"a\"\n", 1, "missing field `url`"),
-            (
-                "[[target]]\nurl = \"http://x\"\n",
-                1,
-                "missing field `name`",
-            ),
-            (
-                "[[target]]\nname = \"a\"\nurl = \"http://x\"\n\n[[target]]\nname = \"a\"\nurl = \"http://y\"\n",
-                6,
-                "used twice (first at line 2)",
-            ),
-            (
-                "[[target]]\nname = \"a\"\nurl = \"http://x\"\ntimeout = -1\n",
-                4,
-                "above 0",
-            ),
-            (
-                "[[target]]\nname = \"a\"\nurl = \"http://x\"\ntimeout = \"20s\"\n",
-                4,
-                "invalid type",
-            ),
-            (
-                "[[target]]\nname = \"a\"\nurl = \"http://x\"\nsource = \"sap\"\n",
-                4,
-                "unknown source",
-            ),
-            ("[listen]\n", 1, "unknown field `listen`"),
-            (
-                "[serve]\nlisten = \"localhost\"\n",
-                2,
-                "IP address and port",
-            ),
-            (
-                "[serve]\nfailure_interval = \"5 minutes\"\n",
-                2,
-                "a duration",
-            ),
-            ("[serve]\nmin_interval = 0\n", 2, "a duration"),
-            ("[serve]\nscrape = 1\n", 2, "unknown field `scrape`"),
-            (
-                "[[target]]\nname = \"a\"\nurl = \"http://x\"\npassword_file = \"p\"\napi_key_file = \"k\"\n",
-                2,
-                "both",
-            ),
-            (
-                "[[target]]\nname = \"a\"\nurl = \"https://x\"\npinned_pubkey = \"sha256//abc\"\n",
-                4,
-                "\"sha256//abc\" is not a pin",
-            ),
-            (
-                "[[target]]\nname = \"a\"\nurl = \"https://x\"\ninsecure = true\n\npinned_pubkey = \"sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\"\n",
-                6,
-                "both pinned_pubkey and insecure = true",
-            ),
-            ("[[target]\n", 1, ""),
-        ] {
-            let (at, message) = parse(text, Path::new(".")).expect_err(text);
-            assert_eq!(at, line, "{text}: {message}");
-            assert!(message.contains(says), "{text}: {message}");
-        }
-    }
 }

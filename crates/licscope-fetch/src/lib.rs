@@ -137,6 +137,44 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Reads a secret file as the `*_file` options of curl and Prometheus read one: its first
+    /// line without the line end (at most 64 KiB of the file are read), with the file's
+    /// permission bits when group or others may read it, for a warning.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("licscope-secret-doc-{}", std::process::id()));
+    /// std::fs::write(&path, "s3cret\nignored\n")?;
+    /// let (secret, _shared_mode) = licscope_fetch::Secret::read_file(&path)?;
+    /// assert_eq!(secret.expose(), "s3cret");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be opened or read; or (kind `InvalidData`, the message saying which) it
+    /// is not UTF-8 text or its first line is empty.
+    pub fn read_file(path: &std::path::Path) -> std::io::Result<(Secret, Option<u32>)> {
+        use std::io::{Error, ErrorKind, Read as _};
+        let file = std::fs::File::open(path)?;
+        #[cfg(unix)]
+        let shared = {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = file.metadata()?.permissions().mode() & 0o777;
+            (mode & 0o044 != 0).then_some(mode)
+        };
+        #[cfg(not(unix))]
+        let shared = None;
+        let mut bytes = Vec::new();
+        file.take(64 << 10).read_to_end(&mut bytes)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::InvalidData, "is not UTF-8 text"))?;
+        match text.lines().next() {
+            Some(line) if !line.is_empty() => Ok((Secret::new(line), shared)),
+            _ => Err(Error::new(ErrorKind::InvalidData, "is empty")),
+        }
+    }
 }
 
 impl fmt::Debug for Secret {

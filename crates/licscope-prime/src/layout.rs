@@ -291,7 +291,7 @@ fn reference(b: &[u8], i: usize) -> Option<(char, usize)> {
             for &d in digits {
                 value = value * radix + char::from(d).to_digit(radix)?;
             }
-            let c = char::from_u32(value).filter(|&c| crate::xml::is_xml_char(c))?;
+            let c = char::from_u32(value).filter(|&c| crate::wellformed::is_xml_char(c))?;
             Some((c, i + 1 + digits_at + len + 1))
         }
         _ => None,

@@ -82,6 +82,7 @@ mod encode;
 mod json;
 mod layout;
 mod model;
+mod wellformed;
 mod xml;
 
 pub use encode::{error_to_json, error_to_xml, to_json, to_xml};

@@ -2,8 +2,10 @@
 //! package apart from its handler): a target fetched, evaluated and rendered as Prometheus
 //! exposition, the result cached, concurrent probes sharing one fetch.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use licscope_fetch::{Api, Client, Target};
 use licscope_normalize::{Policy, SourceHint};
@@ -240,4 +242,121 @@ impl Prober {
         renderer.finish(&mut out).map_err(|e| e.to_string())?;
         Ok(Arc::from(out))
     }
+}
+
+/// The exporter's own metrics, counted apart from HTTP: probes by outcome, answers from the
+/// cache, requests to the vendors by status code, and the config's reloads.
+///
+/// ```
+/// let stats = licscope_report::probe::Stats::default();
+/// stats.probe("success");
+/// stats.vendor_request(Some(200));
+/// let text = stats.render(3);
+/// assert!(text.contains("licscope_exporter_probes_total{outcome=\"success\"} 1\n"));
+/// assert!(text.contains("licscope_exporter_vendor_requests_total{code=\"200\"} 1\n"));
+/// assert!(text.contains("licscope_exporter_targets 3\n"));
+/// ```
+#[derive(Debug, Default)]
+pub struct Stats {
+    counts: Mutex<Counts>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    probes: BTreeMap<&'static str, u64>,
+    cache_hits: u64,
+    vendor: BTreeMap<String, u64>,
+    reload_ok: bool,
+    reload_at: f64,
+}
+
+impl Stats {
+    /// Counts a probe answered with `outcome` (`success`, `failure`, `timeout`,
+    /// `unknown_target`).
+    pub fn probe(&self, outcome: &'static str) {
+        *lock(&self.counts).probes.entry(outcome).or_default() += 1;
+    }
+
+    /// Counts a probe answered from the cache.
+    pub fn cache_hit(&self) {
+        lock(&self.counts).cache_hits += 1;
+    }
+
+    /// Counts a request to a vendor's server and its status (`None`: no answer arrived).
+    pub fn vendor_request(&self, status: Option<u16>) {
+        let code = status.map_or_else(|| "none".to_owned(), |s| s.to_string());
+        *lock(&self.counts).vendor.entry(code).or_default() += 1;
+    }
+
+    /// Records a load of the config, and whether it succeeded.
+    pub fn reloaded(&self, ok: bool) {
+        let mut counts = lock(&self.counts);
+        counts.reload_ok = ok;
+        if ok {
+            counts.reload_at = unix_now();
+        }
+    }
+
+    /// The metrics in the text exposition format; `targets` is the loaded config's count.
+    pub fn render(&self, targets: usize) -> String {
+        let counts = lock(&self.counts);
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP licscope_build_info The licscope version of this exporter.\n\
+             # TYPE licscope_build_info gauge\nlicscope_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        out.push_str(
+            "# HELP licscope_exporter_probes_total Probes answered, by outcome.\n\
+             # TYPE licscope_exporter_probes_total counter\n",
+        );
+        for outcome in ["success", "failure", "timeout", "unknown_target"] {
+            let n = counts.probes.get(outcome).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "licscope_exporter_probes_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP licscope_exporter_cache_hits_total Probes answered from the cache, without \
+             a fetch.\n# TYPE licscope_exporter_cache_hits_total counter\n\
+             licscope_exporter_cache_hits_total {}",
+            counts.cache_hits
+        );
+        out.push_str(
+            "# HELP licscope_exporter_vendor_requests_total HTTP requests to the vendors' \
+             servers, by status code (none: no answer arrived).\n\
+             # TYPE licscope_exporter_vendor_requests_total counter\n",
+        );
+        for (code, n) in &counts.vendor {
+            let _ = writeln!(
+                out,
+                "licscope_exporter_vendor_requests_total{{code=\"{code}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP licscope_exporter_targets Targets in the loaded config.\n\
+             # TYPE licscope_exporter_targets gauge\nlicscope_exporter_targets {}\n\
+             # HELP licscope_exporter_config_last_reload_successful Whether the last config \
+             load succeeded.\n# TYPE licscope_exporter_config_last_reload_successful gauge\n\
+             licscope_exporter_config_last_reload_successful {}\n\
+             # HELP licscope_exporter_config_last_reload_success_timestamp_seconds When the \
+             config was last loaded, as a Unix timestamp in seconds.\n\
+             # TYPE licscope_exporter_config_last_reload_success_timestamp_seconds gauge\n\
+             licscope_exporter_config_last_reload_success_timestamp_seconds {}",
+            targets,
+            u8::from(counts.reload_ok),
+            counts.reload_at
+        );
+        out
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }

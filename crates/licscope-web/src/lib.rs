@@ -25,6 +25,7 @@
 mod auth;
 mod config;
 mod server;
+pub mod text;
 
 pub use config::{WebConfig, WebConfigError};
 pub use server::{Handler, Limits, Request, Response, Server, raise_open_files_limit};

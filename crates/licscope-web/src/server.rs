@@ -86,6 +86,11 @@ impl Request {
         self.parts.uri.query().unwrap_or("")
     }
 
+    /// The first value of the query parameter `key`, percent-decoded (`+` is a space).
+    pub fn query_param(&self, key: &str) -> Option<String> {
+        crate::text::query_param(self.query(), key)
+    }
+
     /// A header's value, when present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.parts.headers.get(name).and_then(|v| v.to_str().ok())

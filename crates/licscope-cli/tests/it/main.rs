@@ -10,6 +10,7 @@ mod live;
 mod outputs;
 mod pins;
 mod serve;
+mod targets;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -18,16 +18,15 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use crate::layout::Bounds;
 use crate::model::{Document, ErrorDocument, MgmtResponse, Record};
 
-// Sources and positions, the event decoder (here) and the checks quick-xml leaves out.
+// Sources and positions, and the event decoder (here); the checks quick-xml leaves out are
+// `crate::wellformed`, below this module and `crate::layout` both.
 mod source;
-mod wellformed;
 
-use source::{EventTooLong, Locator, Mark, SliceSource, Source, StreamSource};
-pub(crate) use wellformed::is_xml_char;
-use wellformed::{
+use crate::wellformed::{
     check_attributes, check_chars, check_pseudo_attributes, is_utf8_name, is_xml_whitespace,
     plain_declaration,
 };
+use source::{EventTooLong, Locator, Mark, SliceSource, Source, StreamSource};
 
 /// Decodes a whole XML document held in memory.
 pub(crate) fn decode_document<'a, T: Record<'a>>(
@@ -715,7 +714,7 @@ impl<'a, S: Source<'a>> Decoder<'a, S> {
                 .resolve_char_ref()
                 .ok()
                 .flatten()
-                .filter(|c| is_xml_char(*c)),
+                .filter(|c| crate::wellformed::is_xml_char(*c)),
             _ => {
                 return Err(self.fail(
                     mark,
