@@ -29,27 +29,23 @@
 //!
 //! ```
 //! use licscope_normalize::{Policy, Severity};
-//! use licscope_report::{Pipeline, input};
+//! use licscope_report::{Event, Pipeline, input};
 //!
 //! # let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cli/inputs");
 //! let as_of = licscope_syntax::parse_rfc3339("2026-11-23T12:00:00Z")?;
 //! let pipeline = Pipeline::new(Policy::new(as_of));
 //! let (mut attention, mut failed) = (Vec::new(), Vec::new());
-//! pipeline.for_each(
-//!     input::expand(&[folder]),
-//!     &mut |r| {
-//!         if r.severity != Severity::Ok {
+//! pipeline.for_each(input::expand(&[folder]), &mut |event| {
+//!     match event {
+//!         Event::Record(r) if r.severity != Severity::Ok => {
 //!             let feature = r.feature.as_deref().unwrap_or("?");
 //!             attention.push(format!("{} {feature}: {}", r.severity.as_str(), r.status.as_str()));
 //!         }
-//!         Ok(())
-//!     },
-//!     &mut |outcome| {
-//!         if let Some(e) = outcome.error {
-//!             failed.push(e.to_string());
-//!         }
-//!     },
-//! );
+//!         Event::Done(outcome) => failed.extend(outcome.error.map(|e| e.to_string())),
+//!         _ => {}
+//!     }
+//!     Ok(())
+//! });
 //! assert!(!attention.is_empty());
 //! assert!(failed.len() == 1 && failed[0].contains("broken.json"), "{failed:?}");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -89,5 +85,5 @@ pub mod render;
 
 pub use evaluate::{Selection, Summary};
 pub use input::{Input, InputLimits};
-pub use pipeline::{InputError, InputErrorKind, InputOutcome, Pipeline};
+pub use pipeline::{Event, InputError, InputErrorKind, InputOutcome, Pipeline};
 pub use render::{Format, Refusal, Renderer};

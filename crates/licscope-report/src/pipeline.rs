@@ -52,7 +52,19 @@ pub struct Pipeline {
     selection: Selection,
 }
 
-/// What one input gave when the pipeline rendered it.
+/// What [`Pipeline::for_each`] hands on: a record, or the end of an input.
+#[derive(Debug)]
+#[non_exhaustive]
+// A record is handed on by value, once: boxing it would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
+pub enum Event<'a> {
+    /// A normalized record of the current input, taken by the selection.
+    Record(LicenseRecord),
+    /// The current input is done: how many records it gave, and why it failed if it did.
+    Done(InputOutcome<'a>),
+}
+
+/// What one input gave when the pipeline read it.
 #[derive(Debug)]
 pub struct InputOutcome<'a> {
     /// The input.
@@ -237,12 +249,13 @@ impl Pipeline {
         }
     }
 
-    /// Every input, in order, with each taken record handed to `visit` as it is decoded and
-    /// each input's outcome to `done` after its records. Nothing of a whole fleet is held.
+    /// Every input, in order: each taken record handed to `visit` as it is decoded, then the
+    /// input's outcome. Nothing of a whole fleet is held. A refusal returned for a record fails
+    /// its input (the outcome says why); what is returned for an outcome is ignored.
     ///
     /// ```
     /// use licscope_normalize::Policy;
-    /// use licscope_report::{Input, Pipeline};
+    /// use licscope_report::{Event, Input, Pipeline};
     ///
     /// let pipeline = Pipeline::new(Policy::new(licscope_syntax::parse_rfc3339("2026-11-23T00:00:00Z")?));
     /// let inputs = vec![
@@ -250,8 +263,13 @@ impl Pipeline {
     ///     Input::reader("b", &b"not a license"[..], None),
     /// ];
     /// let (mut records, mut failed) = (0, Vec::new());
-    /// pipeline.for_each(inputs, &mut |_record| { records += 1; Ok(()) }, &mut |outcome| {
-    ///     if let Some(e) = outcome.error { failed.push(e.to_string()); }
+    /// pipeline.for_each(inputs, &mut |event| {
+    ///     match event {
+    ///         Event::Record(_) => records += 1,
+    ///         Event::Done(outcome) => failed.extend(outcome.error.map(|e| e.to_string())),
+    ///         _ => {}
+    ///     }
+    ///     Ok(())
     /// });
     /// assert_eq!(records, 1);
     /// assert_eq!(failed.len(), 1);
@@ -261,16 +279,16 @@ impl Pipeline {
     pub fn for_each(
         &self,
         inputs: impl IntoIterator<Item = Input>,
-        visit: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
-        done: &mut dyn FnMut(InputOutcome<'_>),
+        visit: &mut dyn FnMut(Event<'_>) -> Result<(), Refusal>,
     ) {
         for mut input in inputs {
-            let (records, result) = self.selected(&mut input, visit);
-            done(InputOutcome {
+            let (records, result) =
+                self.selected(&mut input, &mut |record| visit(Event::Record(record)));
+            let _ = visit(Event::Done(InputOutcome {
                 input: &input,
                 records,
                 error: result.err(),
-            });
+            }));
         }
     }
 

@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 
 use licscope::normalize::{Policy, Severity};
-use licscope::report::{Pipeline, Summary, input};
+use licscope::report::{Event, Pipeline, Summary, input};
 
 fn main() -> ExitCode {
     let folders: Vec<std::path::PathBuf> = std::env::args_os().skip(1).map(Into::into).collect();
@@ -20,36 +20,36 @@ fn main() -> ExitCode {
     let now = std::time::SystemTime::now();
     let pipeline = Pipeline::new(Policy::new(now.into()));
     let (mut lines, mut failures, mut summary) = (Vec::new(), Vec::new(), Summary::new());
-    pipeline.for_each(
-        input::expand(&folders),
-        &mut |r| {
-            summary.add_record(&r);
-            if r.severity != Severity::Ok {
-                let days = r
-                    .days_to_expiry
-                    .map_or_else(|| "-".to_owned(), |d| format!("{d} days"));
-                lines.push((
-                    std::cmp::Reverse(r.severity.rank()),
-                    format!(
-                        "{:<8} {:<12} {} {}: {days}",
-                        r.severity.as_str(),
-                        r.status.as_str(),
-                        r.origin.as_deref().unwrap_or("-"),
-                        r.feature.as_deref().unwrap_or("(unnamed)"),
-                    ),
-                ));
+    pipeline.for_each(input::expand(&folders), &mut |event| {
+        match event {
+            Event::Record(r) => {
+                summary.add_record(&r);
+                if r.severity != Severity::Ok {
+                    let days = r
+                        .days_to_expiry
+                        .map_or_else(|| "-".to_owned(), |d| format!("{d} days"));
+                    lines.push((
+                        std::cmp::Reverse(r.severity.rank()),
+                        format!(
+                            "{:<8} {:<12} {} {}: {days}",
+                            r.severity.as_str(),
+                            r.status.as_str(),
+                            r.origin.as_deref().unwrap_or("-"),
+                            r.feature.as_deref().unwrap_or("(unnamed)"),
+                        ),
+                    ));
+                }
             }
-            Ok(())
-        },
-        &mut |outcome| {
-            if let Some(e) = outcome.error {
-                failures.push(format!("failed   {e}"));
+            Event::Done(outcome) => {
+                if let Some(e) = outcome.error {
+                    summary.add_failed_input();
+                    failures.push(format!("failed   {e}"));
+                }
             }
-        },
-    );
-    for _ in &failures {
-        summary.add_failed_input();
-    }
+            _ => {}
+        }
+        Ok(())
+    });
     lines.sort();
     for (_, line) in &lines {
         println!("{line}");
