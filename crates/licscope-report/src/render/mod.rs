@@ -12,18 +12,21 @@ use serde::Serialize;
 
 mod batch;
 mod decoded;
+mod json;
 mod nagios;
 mod prometheus;
 mod table;
 
 pub use batch::{BatchInput, Rendered, parse_batch, render_batch};
 pub use decoded::decoded_entry;
+pub use json::Ndjson;
 pub use nagios::{NAGIOS_MAX_OUTPUT, Nagios};
 pub use prometheus::Prometheus;
 pub use table::Table;
 
 /// The output format of `normalize` and `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// One JSON array of all records.
     Json,
@@ -55,11 +58,12 @@ impl From<io::Error> for Refusal {
 
 /// A renderer of one format.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Renderer {
     /// `json`.
     Json(JsonArray),
-    /// `ndjson`: each record is serialized into the buffer, then written in one piece.
-    Ndjson(Vec<u8>),
+    /// `ndjson`: each record is serialized into a buffer, then written in one piece.
+    Ndjson(Ndjson),
     /// `table`.
     Table(Table),
     /// `prometheus`.
@@ -73,7 +77,7 @@ impl Renderer {
     pub fn new(format: Format, policy: &Policy) -> Renderer {
         match format {
             Format::Json => Renderer::Json(JsonArray::default()),
-            Format::Ndjson => Renderer::Ndjson(Vec::new()),
+            Format::Ndjson => Renderer::Ndjson(Ndjson::default()),
             Format::Table => Renderer::Table(Table::default()),
             Format::Prometheus => Renderer::Prometheus(Prometheus::default()),
             Format::Nagios => Renderer::Nagios(Nagios::new(policy)),
@@ -93,12 +97,7 @@ impl Renderer {
     pub fn record(&mut self, out: &mut dyn Write, r: &LicenseRecord) -> Result<(), Refusal> {
         match self {
             Renderer::Json(array) => array.item(out, r)?,
-            Renderer::Ndjson(scratch) => {
-                scratch.clear();
-                serde_json::to_writer(&mut *scratch, r).map_err(io::Error::from)?;
-                scratch.push(b'\n');
-                out.write_all(scratch)?;
-            }
+            Renderer::Ndjson(n) => n.line(out, r)?,
             Renderer::Table(t) => t.push(r),
             Renderer::Prometheus(p) => p.push(r)?,
             Renderer::Nagios(n) => n.push(r),

@@ -175,3 +175,69 @@ fn the_corpus_renders_through_the_library_as_the_command_rendered_it() {
         }
     }
 }
+
+/// NDJSON through the renderer, one record.
+fn ndjson(record: &licscope_normalize::LicenseRecord) -> Vec<u8> {
+    let mut renderer = Renderer::new(Format::Ndjson, &policy());
+    let mut out = Vec::new();
+    renderer.record(&mut out, record).unwrap();
+    out
+}
+
+#[test]
+fn ndjson_lines_are_serde_json_s_bytes_for_every_record_of_the_corpus() {
+    let pipeline = Pipeline::new(policy());
+    let mut seen = 0;
+    for relative in licscope_fixtures::inputs() {
+        let _ = pipeline.each_record(&mut fixture(&relative), &mut |record| {
+            let mut want = serde_json::to_vec(&record).unwrap();
+            want.push(b'\n');
+            assert_eq!(
+                String::from_utf8(ndjson(&record)).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "{relative}"
+            );
+            seen += 1;
+            Ok(())
+        });
+    }
+    assert!(seen > 100, "{seen} records");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Prime records with any names, counts, statuses, origins and instants: the renderer's
+    /// NDJSON line is serde_json's.
+    #[test]
+    fn ndjson_lines_are_serde_json_s_bytes_for_any_prime_record(
+        name in proptest::option::of("\\PC*|[\"\\\\\\x00-\\x1f\\x7f\u{2028}é]{0,8}"),
+        status in proptest::option::of("LICENSED|NOT_LICENSED|EXCEEDED|\\PC{0,6}"),
+        days in proptest::option::of(proptest::num::i32::ANY),
+        used in proptest::option::of(proptest::num::i32::ANY),
+        remaining in proptest::option::of(proptest::num::i32::ANY),
+        origin in proptest::option::of("\\PC{0,12}|\\x00\\n\""),
+        seconds in -62_135_596_800_i64..253_402_300_799,
+        nanos in 0_u32..1_000_000_000,
+    ) {
+        let json = serde_json::json!({
+            "name": name, "status": status, "daysToExpire": days,
+            "deviceCountUsed": used, "deviceCountRemaining": remaining,
+        });
+        let text = json.to_string();
+        let info: licscope_prime::LicenseInfo<'_> =
+            licscope_prime::decode_json_record(text.as_bytes(), &licscope_syntax::Limits::default())
+                .unwrap();
+        let info = info.into_owned();
+        let as_of = time::OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+            + time::Duration::nanoseconds(i64::from(nanos));
+        let record = licscope_normalize::from_cisco_prime_record(
+            info,
+            origin.as_deref(),
+            &Policy::new(as_of),
+        );
+        let mut want = serde_json::to_vec(&record).unwrap();
+        want.push(b'\n');
+        proptest::prop_assert_eq!(ndjson(&record), want);
+    }
+}
