@@ -32,6 +32,18 @@ fuzz_target!(|data: &[u8]| {
     for line in text.lines() {
         serde_json::from_str::<Value>(line).expect("each ndjson line parses");
     }
+    // One answer: the renderer's own writer and serde_json write every record alike (when
+    // every record was taken, the lines are the records in order).
+    let mut lines = text.lines();
+    let all: usize = batch.iter().map(|(records, _)| records.len()).sum();
+    for (records, _) in batch.iter().filter(|_| ndjson.taken == all) {
+        for r in records {
+            match lines.next() {
+                Some(line) => assert_eq!(line, serde_json::to_string(r).expect("serializes")),
+                None => break,
+            }
+        }
+    }
 
     let table = render_batch(&batch, Format::Table, &policy);
     let text = std::str::from_utf8(&table.output).expect("UTF-8");
