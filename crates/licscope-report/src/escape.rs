@@ -6,6 +6,15 @@
 //! writes `|` as `\u{7c}` (Nagios reads what follows a `|` as perfdata), and perfdata labels
 //! write `=` as `\u{3d}` and double `'`. Bytes of a file name that are not UTF-8 are written
 //! as `\xHH`. Nothing else is changed, so ordinary text reads as it was.
+//!
+//! ```
+//! use licscope_report::escape;
+//!
+//! assert_eq!(escape::text("prime\neast"), "prime\\neast");
+//! let mut status = String::from("LICENSES OK - ");
+//! escape::push_nagios(&mut status, "a | b");
+//! assert_eq!(status, "LICENSES OK - a \\u{7c} b");
+//! ```
 
 use std::path::Path;
 

@@ -56,7 +56,28 @@ impl From<io::Error> for Refusal {
     }
 }
 
-/// A renderer of one format.
+/// A renderer of one format: records go in one at a time, input by input; what a format keeps
+/// to the end (the table's order, Prometheus' families, Nagios' worst records) is written by
+/// [`finish`](Renderer::finish).
+///
+/// ```
+/// use licscope_normalize::{Policy, SourceHint, normalize};
+/// use licscope_report::{Format, Renderer};
+///
+/// let policy = Policy::new(licscope_syntax::parse_rfc3339("2026-11-23T00:00:00Z")?);
+/// let body = b"<mgmtResponse><licenseInfoDTO><name>Assurance</name><status>LICENSED</status>\
+///              <daysToExpire>3</daysToExpire></licenseInfoDTO></mgmtResponse>";
+/// let mut renderer = Renderer::new(Format::Table, &policy);
+/// let mut out = Vec::new();
+/// for record in normalize(body, SourceHint::Auto, Some("prime-east"), &policy)? {
+///     renderer.record(&mut out, &record).map_err(|r| format!("{r:?}"))?;
+/// }
+/// renderer.end_input(None);
+/// renderer.finish(&mut out)?;
+/// let table = String::from_utf8(out)?;
+/// assert!(table.lines().nth(1).is_some_and(|l| l.starts_with("critical  expiring  3")), "{table}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Renderer {

@@ -241,3 +241,47 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ndjson(&record), want);
     }
 }
+
+#[test]
+fn errors_are_std_errors_that_cross_threads() {
+    fn check<E: std::error::Error + Send + Sync + 'static>() {}
+    check::<licscope_report::InputError>();
+    check::<licscope_report::fetched::FetchFailure>();
+    fn sendable<T: Send>() {}
+    sendable::<Input>();
+    sendable::<Renderer>();
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any bytes, as any source: records or one error naming the input, never a panic; and
+    /// every renderer takes what came.
+    #[test]
+    fn any_bytes_give_records_or_an_error_naming_the_input(
+        bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+        prefix in "|<mgmtResponse>|\\{\"mgmtResponse\":\\{\"licenseInfoDTO\":\\[|\\{\"licenseMode\":",
+        source in 0..3u8,
+    ) {
+        let mut input_bytes = prefix.into_bytes();
+        input_bytes.extend_from_slice(&bytes);
+        let source = [
+            licscope_normalize::SourceHint::Auto,
+            licscope_normalize::SourceHint::Automation360,
+            licscope_normalize::SourceHint::CiscoPrime,
+        ][usize::from(source)];
+        for format in [Format::Json, Format::Ndjson, Format::Table, Format::Prometheus, Format::Nagios] {
+            let pipeline = Pipeline::new(policy()).with_source(source);
+            let mut renderer = Renderer::new(format, pipeline.policy());
+            let mut out = Vec::new();
+            let input = Input::reader("fuzzed", std::io::Cursor::new(input_bytes.clone()), None);
+            let mut errors = Vec::new();
+            pipeline.render([input], &mut renderer, &mut out, &mut |outcome| {
+                errors.extend(outcome.error.map(|e| e.to_string()));
+            });
+            renderer.finish(&mut out).unwrap();
+            proptest::prop_assert!(errors.iter().all(|e| e.starts_with("fuzzed")), "{errors:?}");
+            proptest::prop_assert!(std::str::from_utf8(&out).is_ok());
+        }
+    }
+}
