@@ -66,6 +66,7 @@ pub enum Event<'a> {
 
 /// What one input gave when the pipeline read it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct InputOutcome<'a> {
     /// The input.
     pub input: &'a Input,

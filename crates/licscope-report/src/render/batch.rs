@@ -31,6 +31,7 @@ pub fn parse_batch(text: &str) -> Option<Vec<BatchInput>> {
 
 /// What rendering a batch gave.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Rendered {
     /// The output.
     pub output: Vec<u8>,

@@ -42,6 +42,7 @@ pub enum Format {
 
 /// Why a record was not taken.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Refusal {
     /// Writing failed.
     Write(io::Error),
