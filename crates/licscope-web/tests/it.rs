@@ -246,6 +246,52 @@ fn client_certificates_are_required_and_verified_against_the_client_ca() {
 }
 
 #[test]
+fn a_client_certificate_if_given_is_verified_and_none_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let servers = Pki::new("server CA");
+    let clients = Pki::new("client CA");
+    let strangers = Pki::new("another CA");
+    let (cert, key, _, _) = servers.leaf(&["localhost"]);
+    write(dir.path(), "server.crt", &cert);
+    write(dir.path(), "server.key", &key);
+    write(dir.path(), "clients.pem", &clients.ca_pem);
+    let web = load(
+        dir.path(),
+        "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  \
+         client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: clients.pem\n",
+    )
+    .unwrap();
+    let server = start(web, Limits::default());
+    let request = get("/metrics", None);
+    let none = tls(server.local_addr(), &servers.ca_der, None, &request).unwrap();
+    assert!(none.starts_with("HTTP/1.1 200 OK"), "{none}");
+    let (_, _, good, good_key) = clients.leaf(&["prometheus"]);
+    let given = tls(
+        server.local_addr(),
+        &servers.ca_der,
+        Some((good, good_key)),
+        &request,
+    );
+    assert!(
+        given
+            .as_ref()
+            .is_ok_and(|a| a.starts_with("HTTP/1.1 200 OK")),
+        "{given:?}"
+    );
+    let (_, _, bad, bad_key) = strangers.leaf(&["prometheus"]);
+    let stranger = tls(
+        server.local_addr(),
+        &servers.ca_der,
+        Some((bad, bad_key)),
+        &request,
+    );
+    assert!(
+        stranger.as_ref().map_or(true, |a| !a.contains("200 OK")),
+        "{stranger:?}"
+    );
+}
+
+#[test]
 fn every_bad_web_configuration_names_the_file_and_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new("CA");
