@@ -312,7 +312,7 @@ pub fn decode_with(input: &[u8], limits: &Limits) -> Result<LicenseDetails, Erro
     }
 }
 
-fn nullable<'a, T>(
+pub(crate) fn nullable<'a, T>(
     r: &mut JsonReader<'a>,
     read: impl FnOnce(&mut JsonReader<'a>) -> Result<T, Error>,
 ) -> Result<Option<T>, Error> {
@@ -323,7 +323,7 @@ fn nullable<'a, T>(
     }
 }
 
-fn timestamp(r: &mut JsonReader<'_>) -> Result<OffsetDateTime, Error> {
+pub(crate) fn timestamp(r: &mut JsonReader<'_>) -> Result<OffsetDateTime, Error> {
     let at = r.pos_after_ws();
     let text = r.string()?;
     parse_rfc3339(&text).map_err(|e| {
@@ -337,7 +337,7 @@ fn timestamp(r: &mut JsonReader<'_>) -> Result<OffsetDateTime, Error> {
 }
 
 /// A string, or `None` for any other value (which is skipped).
-fn loose_string<'a>(r: &mut JsonReader<'a>) -> Result<Option<Cow<'a, str>>, Error> {
+pub(crate) fn loose_string<'a>(r: &mut JsonReader<'a>) -> Result<Option<Cow<'a, str>>, Error> {
     if r.peek_kind()? == JsonKind::String {
         r.string().map(Some)
     } else {

@@ -1,5 +1,7 @@
 //! Typed model and decoder for the Automation Anywhere Automation 360 Control Room
-//! license-details API, `GET <control-room>/v2/license/details`.
+//! license-details API, `GET <control-room>/v2/license/details`, and its seat counts per
+//! product and feature, `POST <control-room>/v2/license/product/list` ([`decode_products`]:
+//! the shape and what of it is a guess are in its module's documentation).
 //!
 //! [`decode`] turns the response body into a [`LicenseDetails`] in one pass over the bytes,
 //! without an intermediate JSON tree. Decoding is lenient where real Control Rooms vary and
@@ -76,6 +78,7 @@
 
 mod decode;
 mod model;
+mod products;
 mod validate;
 
 #[doc(hidden)]
@@ -85,6 +88,10 @@ pub use licscope_syntax::{Error, ErrorKind, Limits};
 pub use model::{
     ApiError, ControlRoomId, FailSafeStatus, LicenseDetails, LicenseMode, LicenseType, Response,
     Uuid, UuidError,
+};
+pub use products::{
+    Feature, Metric, Product, ProductList, ProductsResponse, decode_products,
+    decode_products_response_with,
 };
 pub use validate::{Diagnostic, DiagnosticKind};
 

@@ -5,5 +5,6 @@
 
 mod fixtures;
 mod limits;
+mod products;
 mod properties;
 mod validation;
