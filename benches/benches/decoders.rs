@@ -1,6 +1,7 @@
 //! licscope's decoders against their peers, in one run, on the same bytes.
 //!
 //! Groups (throughput in bytes): `prime_xml/N`, `prime_json/N` for N records, `a360`,
+//! `a360_products`,
 //! `normalize`, `fixtures`. Inputs of 1,000,000 records are skipped under `--test`.
 
 // A benchmark that fails to decode its own input must stop loudly.
@@ -142,6 +143,28 @@ fn bench_prime_json(c: &mut Criterion) {
     group.finish();
 }
 
+// ---- Automation 360 product list ----------------------------------------------------------
+
+fn bench_a360_products(c: &mut Criterion) {
+    let mut group = c.benchmark_group("a360_products");
+    // A Control Room's answer as the fixtures hold it (products, features and counts).
+    let input =
+        std::fs::read(licscope_fixtures::root().join("a360/products/valid/file-license.json"))
+            .unwrap();
+    assert_eq!(
+        peers::products_licscope(&input),
+        peers::products_derive(&input)
+    );
+    group.throughput(Throughput::Bytes(input.len() as u64));
+    group.bench_function("licscope", |b| {
+        b.iter(|| peers::products_licscope(black_box(&input)))
+    });
+    group.bench_function("serde_derive_time_rfc3339", |b| {
+        b.iter(|| peers::products_derive(black_box(&input)))
+    });
+    group.finish();
+}
+
 // ---- Automation 360 -----------------------------------------------------------------------
 
 fn bench_a360(c: &mut Criterion) {
@@ -226,6 +249,7 @@ criterion_group!(
     bench_prime_xml,
     bench_prime_json,
     bench_a360,
+    bench_a360_products,
     bench_normalize,
     bench_fixtures
 );

@@ -409,3 +409,91 @@ pub(crate) fn a360_value(input: &[u8]) -> A360Fields {
         s("licenseMode"),
     )
 }
+
+// ---- Automation 360 product list ----------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductsDerive<'a> {
+    #[serde(rename = "type", borrow)]
+    license_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    installation_date: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    expiration_date: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    products: Vec<ProductDerive<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ProductDerive<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    features: Vec<FeatureDerive<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FeatureDerive<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    enable: Option<bool>,
+    purchased_count: Option<i64>,
+    used_count_by_this_cr: Option<i64>,
+    used_count_by_all_cr: Option<i64>,
+}
+
+/// What both product-list readers give: the feature count, the sum of every count, and the
+/// dates (so that none of the work is optimized away).
+pub(crate) type ProductsFields = (usize, i64, Option<OffsetDateTime>, Option<OffsetDateTime>);
+
+/// serde derive (borrowed text, unknown keys ignored, numbers only: the floor, not as lenient
+/// as licscope's decoder) and `time`'s RFC 3339 parser; products' ids and names owned as the
+/// model owns them.
+pub(crate) fn products_derive(input: &[u8]) -> ProductsFields {
+    let d: ProductsDerive<'_> = serde_json::from_slice(input).unwrap();
+    let mut sum = 0;
+    let mut features = 0;
+    for p in d.products {
+        let _owned = (p.id.map(Cow::into_owned), p.name.map(Cow::into_owned));
+        for f in p.features {
+            let _owned = (
+                f.id.map(Cow::into_owned),
+                f.name.map(Cow::into_owned),
+                f.enable,
+            );
+            features += 1;
+            sum += f.purchased_count.unwrap_or(0)
+                + f.used_count_by_this_cr.unwrap_or(0)
+                + f.used_count_by_all_cr.unwrap_or(0);
+        }
+    }
+    let _ = d.license_type.map(Cow::into_owned);
+    (
+        features,
+        sum,
+        parse_date(d.installation_date.as_deref()),
+        parse_date(d.expiration_date.as_deref()),
+    )
+}
+
+/// licscope's product-list decoder, summed as [`products_derive`] sums.
+pub(crate) fn products_licscope(input: &[u8]) -> ProductsFields {
+    let list = licscope_a360::decode_products(input).unwrap();
+    let mut sum = 0;
+    let mut features = 0;
+    for p in &list.products {
+        for f in &p.features {
+            features += 1;
+            sum += f.purchased_count.unwrap_or(0)
+                + f.used_count_by_this_cr.unwrap_or(0)
+                + f.used_count_by_all_cr.unwrap_or(0);
+        }
+    }
+    (features, sum, list.installation_date, list.expiration_date)
+}

@@ -143,30 +143,21 @@ pub fn decode_products_response_with(
     if r.peek_kind()? != JsonKind::Object {
         return Err(r.type_error("an object (an Automation 360 product list)"));
     }
-    r.begin_object()?;
     let mut list = ProductList::default();
     let (mut has_products, mut code, mut message, mut details) = (false, None, None, None);
-    let mut keys = Keys::default();
-    let mut first = true;
-    while let Some((key, at)) = r.next_key(&mut first)? {
-        // Cloning a borrowed key copies a pointer; escaped keys are rare.
-        keys.insert(&r, key.clone(), at, || key.to_string())?;
-        let read = match &*key {
-            "type" => nullable(&mut r, |r| Ok(LicenseType::from(&*r.string()?)))
-                .map(|v| list.license_type = v),
-            "installationDate" => nullable(&mut r, timestamp).map(|v| list.installation_date = v),
-            "expirationDate" => nullable(&mut r, timestamp).map(|v| list.expiration_date = v),
-            "products" => {
-                has_products = true;
-                array(&mut r, &|| "products".to_owned(), product).map(|v| list.products = v)
-            }
-            "code" => loose_string(&mut r).map(|v| code = v.map(Cow::into_owned)),
-            "message" => loose_string(&mut r).map(|v| message = v.map(Cow::into_owned)),
-            "details" => r.skip_value().map(|v| details = Some(v)),
-            _ => r.skip_value().map(drop),
-        };
-        read.map_err(|e| e.with_path(|| key.into_owned()))?;
-    }
+    let top = || String::new();
+    members(&mut r, &top, &TOP_KEYS, |r, index, here| match index {
+        0 => nullable(r, |r| Ok(LicenseType::from(&*r.string()?))).map(|v| list.license_type = v),
+        1 => nullable(r, timestamp).map(|v| list.installation_date = v),
+        2 => nullable(r, timestamp).map(|v| list.expiration_date = v),
+        3 => {
+            has_products = true;
+            array(r, here, product).map(|v| list.products = v)
+        }
+        4 => loose_string(r).map(|v| code = v.map(Cow::into_owned)),
+        5 => loose_string(r).map(|v| message = v.map(Cow::into_owned)),
+        _ => r.skip_value().map(|v| details = Some(v)),
+    })?;
     r.finish()?;
     if has_products {
         return Ok(ProductsResponse::Products(list));
@@ -190,34 +181,33 @@ pub fn decode_products_response_with(
     .at_position(0, 1, 1))
 }
 
-/// The keys of one object, to refuse one named twice (escaped or not).
-#[derive(Default)]
-struct Keys<'a> {
-    seen: HashSet<Cow<'a, str>>,
-}
-
-impl<'a> Keys<'a> {
-    /// Takes `key` (at byte `at`, named `path` in an error), or refuses it as named twice.
-    fn insert(
-        &mut self,
-        r: &JsonReader<'a>,
-        key: Cow<'a, str>,
-        at: usize,
-        path: impl FnOnce() -> String,
-    ) -> Result<(), Error> {
-        if !self.seen.contains(&*key) {
-            self.seen.insert(key);
-            return Ok(());
-        }
-        Err(r
-            .error_at(
-                ErrorKind::DuplicateField,
-                at,
-                format!("duplicate key {key:?}: the object names it twice"),
-            )
-            .with_path(path))
-    }
-}
+/// The keys of the top level, of a product, of a feature and of a metric, each in the order
+/// its reader's `match` gives their indexes.
+const TOP_KEYS: [&str; 7] = [
+    "type",
+    "installationDate",
+    "expirationDate",
+    "products",
+    "code",
+    "message",
+    "details",
+];
+const PRODUCT_KEYS: [&str; 4] = ["id", "name", "features", "metrics"];
+const FEATURE_KEYS: [&str; 6] = [
+    "id",
+    "name",
+    "enable",
+    "purchasedCount",
+    "usedCountByThisCr",
+    "usedCountByAllCr",
+];
+const METRIC_KEYS: [&str; 5] = [
+    "name",
+    "unit",
+    "purchasedCount",
+    "usedCountByThisCr",
+    "availableCount",
+];
 
 /// How an error names where it is: built only when there is an error. The innermost decoder
 /// sets the whole path (the first path set wins), so each level hands its own down.
@@ -246,76 +236,107 @@ fn array<'a, T>(
     Ok(items)
 }
 
-/// Reads the object at `path` with `field`, which returns `false` for a key it does not know
-/// (then skipped).
-fn object<'a>(
+/// Reads the members of the object at `path`: a key of `known` goes to `read` with its index,
+/// any other is skipped (its value syntax-checked); a key twice is refused, escaped or not.
+/// Known keys are tracked by bit, unknown ones in a set made only when one appears.
+fn members<'a>(
     r: &mut JsonReader<'a>,
     path: Path<'_>,
-    mut field: impl FnMut(&mut JsonReader<'a>, &str, Path<'_>) -> Result<bool, Error>,
+    known: &[&str],
+    mut read: impl FnMut(&mut JsonReader<'a>, usize, Path<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let in_path = |e: Error| {
+        if path().is_empty() {
+            e
+        } else {
+            e.with_path(path)
+        }
+    };
     if r.peek_kind()? != JsonKind::Object {
-        return Err(r.type_error("an object").with_path(path));
+        return Err(in_path(r.type_error("an object")));
     }
     r.begin_object()?;
-    let mut keys = Keys::default();
+    let mut seen = 0u32;
+    let mut unknown: Option<HashSet<Cow<'a, str>>> = None;
     let mut first = true;
-    while let Some((key, at)) = r.next_key(&mut first).map_err(|e| e.with_path(path))? {
-        let here = || format!("{}.{key}", path());
-        keys.insert(r, key.clone(), at, here)?;
-        let read = match field(r, &key, &here) {
-            Ok(true) => Ok(()),
-            Ok(false) => r.skip_value().map(drop),
-            Err(e) => Err(e),
+    while let Some((key, at)) = r.next_key(&mut first).map_err(in_path)? {
+        let here = || {
+            let outer = path();
+            if outer.is_empty() {
+                key.to_string()
+            } else {
+                format!("{outer}.{key}")
+            }
         };
-        read.map_err(|e| e.with_path(here))?;
+        let index = known.iter().position(|k| *k == key);
+        let again = match index {
+            Some(i) => {
+                let before = seen;
+                seen |= 1 << i;
+                before & (1 << i) != 0
+            }
+            // Cloning a borrowed key copies a pointer; escaped keys are rare.
+            None => !unknown.get_or_insert_with(HashSet::new).insert(key.clone()),
+        };
+        if again {
+            return Err(r
+                .error_at(
+                    ErrorKind::DuplicateField,
+                    at,
+                    format!("duplicate key {key:?}: the object names it twice"),
+                )
+                .with_path(here));
+        }
+        let result = match index {
+            Some(i) => read(r, i, &here),
+            None => r.skip_value().map(drop),
+        };
+        result.map_err(|e| e.with_path(here))?;
     }
     Ok(())
 }
 
 fn product(r: &mut JsonReader<'_>, path: Path<'_>) -> Result<Product, Error> {
     let mut p = Product::default();
-    object(r, path, |r, key, here| {
-        match key {
-            "id" => p.id = id(r)?,
-            "name" => p.name = text(r)?,
-            "features" => p.features = array(r, here, feature)?,
-            "metrics" => p.metrics = array(r, here, metric)?,
-            _ => return Ok(false),
+    members(r, path, &PRODUCT_KEYS, |r, index, here| {
+        match index {
+            0 => p.id = id(r)?,
+            1 => p.name = text(r)?,
+            2 => p.features = array(r, here, feature)?,
+            _ => p.metrics = array(r, here, metric)?,
         }
-        Ok(true)
+        Ok(())
     })?;
     Ok(p)
 }
 
 fn feature(r: &mut JsonReader<'_>, path: Path<'_>) -> Result<Feature, Error> {
     let mut f = Feature::default();
-    object(r, path, |r, key, _| {
-        match key {
-            "id" => f.id = id(r)?,
-            "name" => f.name = text(r)?,
-            "enable" => f.enable = flag(r)?,
-            "purchasedCount" => f.purchased_count = count(r)?,
-            "usedCountByThisCr" => f.used_count_by_this_cr = count(r)?,
-            "usedCountByAllCr" => f.used_count_by_all_cr = count(r)?,
-            _ => return Ok(false),
+    members(r, path, &FEATURE_KEYS, |r, index, _| {
+        match index {
+            0 => f.id = id(r)?,
+            1 => f.name = text(r)?,
+            2 => f.enable = flag(r)?,
+            3 => f.purchased_count = count(r)?,
+            4 => f.used_count_by_this_cr = count(r)?,
+            _ => f.used_count_by_all_cr = count(r)?,
         }
-        Ok(true)
+        Ok(())
     })?;
     Ok(f)
 }
 
 fn metric(r: &mut JsonReader<'_>, path: Path<'_>) -> Result<Metric, Error> {
     let mut m = Metric::default();
-    object(r, path, |r, key, _| {
-        match key {
-            "name" => m.name = text(r)?,
-            "unit" => m.unit = text(r)?,
-            "purchasedCount" => m.purchased_count = count(r)?,
-            "usedCountByThisCr" => m.used_count_by_this_cr = count(r)?,
-            "availableCount" => m.available_count = count(r)?,
-            _ => return Ok(false),
+    members(r, path, &METRIC_KEYS, |r, index, _| {
+        match index {
+            0 => m.name = text(r)?,
+            1 => m.unit = text(r)?,
+            2 => m.purchased_count = count(r)?,
+            3 => m.used_count_by_this_cr = count(r)?,
+            _ => m.available_count = count(r)?,
         }
-        Ok(true)
+        Ok(())
     })?;
     Ok(m)
 }
