@@ -90,8 +90,9 @@ pub use model::{
     Uuid, UuidError,
 };
 pub use products::{
-    Feature, Metric, Product, ProductList, ProductsResponse, decode_products,
-    decode_products_response_with,
+    Feature, Metric, Product, ProductList, ProductName, ProductUsage, ProductsResponse, UsageItem,
+    decode_product_usage, decode_products, decode_products_response_with, is_product_list,
+    is_product_usage,
 };
 pub use validate::{Diagnostic, DiagnosticKind};
 

@@ -92,6 +92,177 @@ pub struct Metric {
     pub available_count: Option<i64>,
 }
 
+/// One feature or metric of a product list, with its product and the list's license header:
+/// what a normalized seat record keeps as its vendor part.
+///
+/// It serializes as the license-details keys of the list (`type`, `installationDate`,
+/// `expirationDate`, and `failSafeStatus`, `controlRoomLicenseServerSyncStatus`,
+/// `installedCrId`, `licenseMode` as `null`, which a product list does not carry), then
+/// `product` (`id`, `name`) and either `feature` or `metric` with their wire names: so that a
+/// reader that knows only the license-details shape still reads it, and
+/// [`decode_product_usage`] reads it back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ProductUsage {
+    /// The list's `type`.
+    #[serde(rename = "type")]
+    pub license_type: Option<LicenseType>,
+    /// The list's `installationDate`.
+    #[serde(with = "licscope_syntax::plumbing::serde_rfc3339::option")]
+    pub installation_date: Option<OffsetDateTime>,
+    /// The list's `expirationDate`.
+    #[serde(with = "licscope_syntax::plumbing::serde_rfc3339::option")]
+    pub expiration_date: Option<OffsetDateTime>,
+    #[serde(serialize_with = "null")]
+    fail_safe_status: (),
+    #[serde(serialize_with = "null")]
+    control_room_license_server_sync_status: (),
+    #[serde(serialize_with = "null")]
+    installed_cr_id: (),
+    #[serde(serialize_with = "null")]
+    license_mode: (),
+    /// The product it belongs to.
+    pub product: ProductName,
+    /// The feature or the metric.
+    #[serde(flatten)]
+    pub item: UsageItem,
+}
+
+/// A product's `id` and `name`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ProductName {
+    /// `id`, as text.
+    pub id: Option<String>,
+    /// `name`, such as `ControlRoom`.
+    pub name: Option<String>,
+}
+
+/// What a [`ProductUsage`] counts: seats of a feature, or a metered metric.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UsageItem {
+    /// Seats of a feature (`"feature"`).
+    Feature(Feature),
+    /// A metered metric (`"metric"`).
+    Metric(Metric),
+}
+
+fn null<S: serde::Serializer>(_: &(), s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_none()
+}
+
+impl ProductUsage {
+    /// A feature or metric of `product`, under `list`'s license header.
+    pub fn new(list: &ProductList, product: &Product, item: UsageItem) -> ProductUsage {
+        ProductUsage {
+            license_type: list.license_type.clone(),
+            installation_date: list.installation_date,
+            expiration_date: list.expiration_date,
+            fail_safe_status: (),
+            control_room_license_server_sync_status: (),
+            installed_cr_id: (),
+            license_mode: (),
+            product: ProductName {
+                id: product.id.clone(),
+                name: product.name.clone(),
+            },
+            item,
+        }
+    }
+}
+
+impl ProductList {
+    /// Every feature (enabled or not) and every metric, product by product in the order sent:
+    /// features first, then metrics.
+    pub fn usage(&self) -> impl Iterator<Item = ProductUsage> + '_ {
+        self.products.iter().flat_map(move |p| {
+            let features = p.features.iter().map(|f| UsageItem::Feature(f.clone()));
+            let metrics = p.metrics.iter().map(|m| UsageItem::Metric(m.clone()));
+            features
+                .chain(metrics)
+                .map(move |item| ProductUsage::new(self, p, item))
+        })
+    }
+}
+
+/// Whether `input` is a JSON object with a top-level `products` key: a product list, which
+/// also carries the license-details keys `type`, `installationDate` and `expirationDate`, so
+/// that a details reader would take it and drop its seats. Reads the top level only until the
+/// key is found; anything malformed is `false` (the decoder that reads it then says why).
+pub fn is_product_list(input: &[u8]) -> bool {
+    has_top_level_key(input, |key| key == "products")
+}
+
+/// Whether `input` is a JSON object with a top-level `feature` or `metric` key: a
+/// [`ProductUsage`] as it serializes, not license details. As [`is_product_list`] otherwise.
+pub fn is_product_usage(input: &[u8]) -> bool {
+    has_top_level_key(input, |key| key == "feature" || key == "metric")
+}
+
+fn has_top_level_key(input: &[u8], wanted: impl Fn(&str) -> bool) -> bool {
+    let limits = crate::default_limits();
+    let Ok(mut r) = JsonReader::new(input, &limits) else {
+        return false;
+    };
+    if !matches!(r.peek_kind(), Ok(JsonKind::Object)) || r.begin_object().is_err() {
+        return false;
+    }
+    let mut first = true;
+    while let Ok(Some((key, _))) = r.next_key(&mut first) {
+        if wanted(&key) {
+            return true;
+        }
+        if r.skip_value().is_err() {
+            return false;
+        }
+    }
+    false
+}
+
+/// Reads back a [`ProductUsage`] as it serializes (a normalized record's vendor part): the
+/// keys of the list's header, `product`, and exactly one of `feature` and `metric`, with the
+/// product list's rules for each; other keys are skipped.
+///
+/// ```
+/// let body = br#"{"type": "PURCHASED", "product": {"id": "1", "name": "ControlRoom"},
+///                 "feature": {"name": "Runtime", "purchasedCount": 10, "usedCountByAllCr": 4}}"#;
+/// let usage = licscope_a360::decode_product_usage(body)?;
+/// assert_eq!(usage.product.name.as_deref(), Some("ControlRoom"));
+/// # Ok::<(), licscope_a360::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// Malformed JSON, a value of the wrong type, a key twice, or neither or both of `feature`
+/// and `metric`.
+pub fn decode_product_usage(input: &[u8]) -> Result<ProductUsage, Error> {
+    let limits = crate::default_limits();
+    let mut r = JsonReader::new(input, &limits)?;
+    let mut list = ProductList::default();
+    let mut product = Product::default();
+    let mut items = Vec::new();
+    let top = || String::new();
+    members(&mut r, &top, &USAGE_KEYS, |r, index, here| match index {
+        0 => nullable(r, |r| Ok(LicenseType::from(&*r.string()?))).map(|v| list.license_type = v),
+        1 => nullable(r, timestamp).map(|v| list.installation_date = v),
+        2 => nullable(r, timestamp).map(|v| list.expiration_date = v),
+        3 => self::product(r, here).map(|p| product = p),
+        4 => feature(r, here).map(|f| items.push(UsageItem::Feature(f))),
+        _ => metric(r, here).map(|m| items.push(UsageItem::Metric(m))),
+    })?;
+    r.finish()?;
+    match (items.pop(), items.pop()) {
+        (Some(item), None) => Ok(ProductUsage::new(&list, &product, item)),
+        _ => Err(Error::new(
+            ErrorKind::UnexpectedDocument,
+            "expected an Automation 360 product usage (one of \"feature\" and \"metric\")",
+        )
+        .at_position(0, 1, 1)),
+    }
+}
+
 /// A product-list answer: the list, or the Control Room's error body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -191,6 +362,14 @@ const TOP_KEYS: [&str; 7] = [
     "code",
     "message",
     "details",
+];
+const USAGE_KEYS: [&str; 6] = [
+    "type",
+    "installationDate",
+    "expirationDate",
+    "product",
+    "feature",
+    "metric",
 ];
 const PRODUCT_KEYS: [&str; 4] = ["id", "name", "features", "metrics"];
 const FEATURE_KEYS: [&str; 6] = [

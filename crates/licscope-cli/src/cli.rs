@@ -157,6 +157,13 @@ pub(crate) struct EvalArgs {
     #[arg(short = 'c', long, value_name = "DAYS", default_value_t = 7,
           allow_negative_numbers = true, value_parser = parse_days)]
     pub(crate) crit_days: i64,
+    /// Warn when use reaches this share of the limit (seats purchased, Prime's device limit),
+    /// in percent (at most --usage-critical).
+    #[arg(long, value_name = "PERCENT", default_value_t = 90, value_parser = parse_percent)]
+    pub(crate) usage_warning: u32,
+    /// Critical when use is above this share of the limit, in percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 100, value_parser = parse_percent)]
+    pub(crate) usage_critical: u32,
     /// Label for the server the records describe; wins over a Cisco rootUrl and the file
     /// name. With one input only.
     #[arg(long, value_name = "LABEL")]
@@ -388,6 +395,17 @@ fn parse_days(s: &str) -> Result<i64, String> {
         Ok(n) if n > 3_700_000 => Err(format!("{n} days is more than 10,000 years")),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("expected a whole number of days, found {s:?}")),
+    }
+}
+
+/// A usage threshold: a whole percentage of the limit, `90` or `90%`, from 0 to 1000.
+pub(crate) fn parse_percent(s: &str) -> Result<u32, String> {
+    match s.strip_suffix('%').unwrap_or(s).trim().parse::<u32>() {
+        Ok(n) if n <= 1000 => Ok(n),
+        Ok(n) => Err(format!("a usage threshold is at most 1000 %, not {n}")),
+        Err(_) => Err(format!(
+            "expected a whole percentage of the limit such as 90, found {s:?}"
+        )),
     }
 }
 

@@ -60,6 +60,18 @@ pub fn main() -> ExitCode {
             ),
         ));
     }
+    if let Some(args) = eval
+        && args.usage_warning > args.usage_critical
+    {
+        return ExitCode::from(usage(
+            usage_error,
+            format!(
+                "--usage-warning ({}) is above --usage-critical ({}): use is a warning before it \
+                 is critical",
+                args.usage_warning, args.usage_critical
+            ),
+        ));
+    }
     ExitCode::from(match &cli.command {
         Command::Normalize(args) => evaluate(
             &args.eval,
@@ -211,7 +223,9 @@ fn evaluate(
     }
     let policy = Policy::new(args.as_of.unwrap_or_else(OffsetDateTime::now_utc))
         .with_warn_days(args.warn_days)
-        .with_crit_days(args.crit_days);
+        .with_crit_days(args.crit_days)
+        .with_usage_warning(args.usage_warning)
+        .with_usage_critical(args.usage_critical);
     let mut out = match Output::open(output) {
         Ok(out) => out,
         Err(e) => {
@@ -265,6 +279,13 @@ fn evaluate(
                 "licscope: trace: {}: {result}, {written} record{} taken",
                 outcome.input.name(),
                 if written == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(why) = outcome.input.missing_part().filter(|_| !check) {
+            report(&format!(
+                "licscope: warning: {}: {}",
+                outcome.input.name(),
+                why
             ));
         }
         if let Some(e) = outcome.error {

@@ -189,8 +189,8 @@ impl Exporter {
             credentials: args.credentials.clone(),
             limits: crate::shared::limits(&args.sizes),
         };
-        let config = load(&settings)?;
         let counters = Arc::new(Stats::default());
+        let config = load(&settings, &counters)?;
         counters.reloaded(true);
         let observed = counters.clone();
         let trace = args.verbose > 0;
@@ -247,7 +247,7 @@ impl Exporter {
                 return Err(message);
             }
         }
-        match load(&self.args) {
+        match load(&self.args, &self.counters) {
             Ok(mut fresh) => {
                 let old = self.config();
                 for (name, probed) in &mut fresh.targets {
@@ -394,13 +394,21 @@ impl Exporter {
         if let Err(reason) = &result {
             fields.push(("reason", reason.to_string()));
         }
-        log(if success == 1 { "info" } else { "warn" }, "probe", &fields);
+        if let Some(why) = &probe.missing {
+            fields.push(("missing", why.to_string()));
+        }
+        let level = if success == 1 && probe.missing.is_none() {
+            "info"
+        } else {
+            "warn"
+        };
+        log(level, "probe", &fields);
         (200, METRICS_TYPE, body)
     }
 }
 
 /// Reads and checks the config: every target's URL, credentials and CA file.
-fn load(settings: &ServeSettings) -> Result<Config, String> {
+fn load(settings: &ServeSettings, counters: &Arc<Stats>) -> Result<Config, String> {
     let file = targets::read(&settings.path)?;
     let env = |name: &str| std::env::var(name).ok();
     let mut setup = Setup::new(&settings.credentials, &env);
@@ -419,6 +427,23 @@ fn load(settings: &ServeSettings) -> Result<Config, String> {
         let target = setup
             .job(endpoint, Some(spec), &name)
             .map_err(|m| format!("{at}: target {name}: {m}"))?;
+        let usage = (
+            spec.usage
+                .warning
+                .or(file.serve.usage.warning)
+                .unwrap_or(90),
+            spec.usage
+                .critical
+                .or(file.serve.usage.critical)
+                .unwrap_or(100),
+        );
+        if usage.0 > usage.1 {
+            return Err(format!(
+                "{at}: target {name}: its usage_warning ({}) is above its usage_critical ({}), \
+                 with [serve]'s: use is a warning before it is critical",
+                usage.0, usage.1
+            ));
+        }
         let fingerprint = format!(
             "{:?}",
             (
@@ -430,14 +455,17 @@ fn load(settings: &ServeSettings) -> Result<Config, String> {
                 &spec.ca_file,
                 &spec.pinned_pubkey,
                 spec.insecure,
-                spec.timeout
+                spec.timeout,
+                usage
             )
         );
         names.push(spec.name.clone());
         let prober = Prober::new(spec.name.clone(), target)
             .with_min_interval(spec.min_interval.unwrap_or(min_default))
             .with_failure_interval(failure_interval)
-            .with_limits(settings.limits);
+            .with_limits(settings.limits)
+            .with_usage_thresholds(usage.0, usage.1)
+            .with_stats(counters.clone());
         targets.insert(
             spec.name.clone(),
             Probed {

@@ -12,14 +12,17 @@
 //! pinned_pubkey = "sha256//..."  # optional: the server key's pin(s), as curl's --pinned-pubkey
 //! insecure = false               # optional; not with pinned_pubkey
 //! timeout = 20                   # optional, seconds; else the run's deadline
+//! usage_warning = 80             # optional, percent of the limit; else [serve]'s, else 90
+//! usage_critical = 100           # optional, percent of the limit; else [serve]'s, else 100
 //! ```
 //!
 //! Relative paths resolve against the file's folder. An unknown key, a missing `name` or
 //! `url`, a repeated `name`, a malformed pin or a pin with `insecure = true` is an error naming
 //! the line. A target that sets any of `ca_file`, `pinned_pubkey` and `insecure` sets its whole
 //! trust: the command's `--ca-file`, `--pinned-pubkey` and `--insecure` are then not used for it. The top-level `[serve]` table
-//! (`listen`, `min_interval`, `failure_interval`) and a target's `min_interval` are the
-//! exporter's; `normalize` and `check` check them and leave them unused. A duration is a number
+//! (`listen`, `min_interval`, `failure_interval`, `usage_warning`, `usage_critical`) and a
+//! target's `min_interval`, `usage_warning` and `usage_critical` are the exporter's (`normalize`
+//! and `check` take `--usage-warning` and `--usage-critical`); `normalize` and `check` check them and leave them unused. A duration is a number
 //! of seconds or a Prometheus-style duration (`90s`, `5m`, `1h30m`, `500ms`).
 
 use std::path::{Path, PathBuf};
@@ -52,6 +55,15 @@ pub struct TargetSpec {
     pub name_line: usize,
     /// The exporter's cache interval for this target's successes.
     pub min_interval: Option<Duration>,
+    /// The exporter's usage thresholds for this target, in percent: warning, critical.
+    pub usage: Thresholds,
+}
+
+/// Usage thresholds in percent of the limit, each where given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Thresholds {
+    pub warning: Option<u32>,
+    pub critical: Option<u32>,
 }
 
 /// A targets file: its targets and the exporter's settings.
@@ -67,6 +79,7 @@ pub struct Serve {
     pub listen: Option<std::net::SocketAddr>,
     pub min_interval: Option<Duration>,
     pub failure_interval: Option<Duration>,
+    pub usage: Thresholds,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +97,8 @@ struct ServeToml {
     listen: Option<Spanned<String>>,
     min_interval: Option<Spanned<toml::Value>>,
     failure_interval: Option<Spanned<toml::Value>>,
+    usage_warning: Option<Spanned<toml::Value>>,
+    usage_critical: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +115,8 @@ struct TargetToml {
     insecure: Option<bool>,
     timeout: Option<Spanned<f64>>,
     min_interval: Option<Spanned<toml::Value>>,
+    usage_warning: Option<Spanned<toml::Value>>,
+    usage_critical: Option<Spanned<toml::Value>>,
 }
 
 /// Reads a targets file. Errors are whole messages: `FILE:LINE: what`.
@@ -212,6 +229,7 @@ pub fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> 
         };
         let url_line = line_of(text, t.url.span().start);
         let min_interval = t.min_interval.map(|d| duration(text, d)).transpose()?;
+        let usage = thresholds(text, t.usage_warning, t.usage_critical)?;
         specs.push(TargetSpec {
             name,
             url: t.url.into_inner(),
@@ -226,6 +244,7 @@ pub fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> 
             line: url_line,
             name_line: line,
             min_interval,
+            usage,
         });
     }
     let serve = match file.serve {
@@ -252,12 +271,50 @@ pub fn parse(text: &str, folder: &Path) -> Result<TargetsFile, (usize, String)> 
                 .failure_interval
                 .map(|d| duration(text, d))
                 .transpose()?,
+            usage: thresholds(text, serve.usage_warning, serve.usage_critical)?,
         },
     };
     Ok(TargetsFile {
         targets: specs,
         serve,
     })
+}
+
+/// The usage thresholds of a table: whole percentages (`90`, or `"90%"`) from 0 to 1000, the
+/// warning at most the critical.
+fn thresholds(
+    text: &str,
+    warning: Option<Spanned<toml::Value>>,
+    critical: Option<Spanned<toml::Value>>,
+) -> Result<Thresholds, (usize, String)> {
+    let line = warning
+        .as_ref()
+        .map_or(1, |w| line_of(text, w.span().start));
+    let percent = |value: Spanned<toml::Value>| {
+        let at = line_of(text, value.span().start);
+        let text = match value.get_ref() {
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Float(f) => f.to_string(),
+            other => format!("a TOML {}", other.type_str()),
+        };
+        crate::cli::parse_percent(&text).map_err(|m| (at, m))
+    };
+    let usage = Thresholds {
+        warning: warning.map(percent).transpose()?,
+        critical: critical.map(percent).transpose()?,
+    };
+    if let (Some(w), Some(c)) = (usage.warning, usage.critical)
+        && w > c
+    {
+        return Err((
+            line,
+            format!(
+                "usage_warning ({w}) is above usage_critical ({c}): use is a warning before it is critical"
+            ),
+        ));
+    }
+    Ok(usage)
 }
 
 /// A duration: a number of seconds, or a Prometheus-style duration string.

@@ -167,6 +167,42 @@ impl Client {
         }
     }
 
+    /// Fetches a Control Room's product list (`POST /v2/license/product/list` with `{}`, the
+    /// seats per product and feature) with the token of the details' login, and returns its
+    /// body as [`Client::open`] does. Only for a target whose endpoint asks for it
+    /// ([`Endpoint::products_url`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::open`]: a role without the permission is [`FetchErrorKind::Authentication`]
+    /// with status 403, a release without the resource [`FetchErrorKind::Status`] with 404;
+    /// [`FetchErrorKind::InvalidTarget`] for an endpoint that does not ask for the list.
+    pub fn open_products(
+        &self,
+        target: &Target,
+        deadline: Option<Instant>,
+    ) -> Result<Body, FetchError> {
+        let Some(url) = target.endpoint.products_url() else {
+            return Err(FetchError::new(
+                FetchErrorKind::InvalidTarget,
+                "the target asks for no product list: give the Control Room's base URL",
+            ));
+        };
+        let started = Instant::now();
+        let deadline = match target.timeout {
+            Some(t) => Some(deadline.map_or(started + t, |d| d.min(started + t))),
+            None => deadline,
+        };
+        let call = Call {
+            client: self,
+            target,
+            agent: self.agent(target)?,
+            deadline,
+            started,
+        };
+        call.a360_request(&url, Some(b"{}"), "the product list")
+    }
+
     /// Fetches and decodes a Control Room's license details (at most 1 MiB, as
     /// [`licscope_a360::decode`] reads).
     ///
@@ -353,6 +389,17 @@ struct Answer {
 
 impl Call<'_> {
     fn automation360(&self) -> Result<Body, FetchError> {
+        self.a360_request(&self.target.endpoint.url(), None, "license details")
+    }
+
+    /// A Control Room request with the shared token (logging in for it, and once more when it
+    /// has expired): `GET` without a body, `POST` of `body` as JSON with one.
+    fn a360_request(
+        &self,
+        url: &str,
+        body: Option<&[u8]>,
+        what_for: &str,
+    ) -> Result<Body, FetchError> {
         let endpoint = &self.target.endpoint;
         let credentials = self.credentials("a Control Room")?;
         let slot = self
@@ -369,18 +416,23 @@ impl Call<'_> {
                 }
             }
         };
-        let url = endpoint.url();
         let mut logged_in_again = false;
         loop {
+            let headers = [
+                ("X-Authorization", token.expose()),
+                ("Accept", "application/json"),
+                ("Content-Type", "application/json"),
+            ];
+            let (method, headers) = match body {
+                Some(_) => ("POST", &headers[..]),
+                None => ("GET", &headers[..2]),
+            };
             let answer = self.send(
-                "GET",
-                &url,
+                method,
+                url,
                 "token in X-Authorization (redacted)",
-                &[
-                    ("X-Authorization", token.expose()),
-                    ("Accept", "application/json"),
-                ],
-                None,
+                headers,
+                body,
             )?;
             match answer.status {
                 200 => return self.body(answer, None),
@@ -403,9 +455,14 @@ impl Call<'_> {
                         FetchErrorKind::Status
                     };
                     let what = match status {
-                        401 => "the Control Room refused the token of a new login",
-                        403 => "the user may not read license details",
-                        _ => "the Control Room answered an error",
+                        401 => "the Control Room refused the token of a new login".to_owned(),
+                        403 => format!("the user may not read {what_for}"),
+                        404 if body.is_some() => {
+                            format!(
+                                "the Control Room does not serve {what_for} (a release before it?)"
+                            )
+                        }
+                        _ => "the Control Room answered an error".to_owned(),
                     };
                     return Err(
                         FetchError::new(kind, format!("{what} (HTTP {status}){why}"))

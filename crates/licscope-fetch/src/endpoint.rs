@@ -18,6 +18,8 @@ pub enum Api {
 
 /// The path of the license-details resource of a Control Room.
 const A360_DETAILS: &str = "/v2/license/details";
+/// The Control Room's product list (seats per product and feature), relative to its base.
+const A360_PRODUCTS: &str = "/v2/license/product/list";
 /// The Control Room's login, relative to its base.
 const A360_LOGIN: &str = "/v2/authentication";
 /// Prime's license-info operation, in XML.
@@ -34,6 +36,8 @@ pub struct Endpoint {
     prefix: String,
     /// The path and query to GET.
     path_and_query: String,
+    /// Automation 360 given by its base URL alone: the product list is asked for too.
+    seats: bool,
     host: String,
     port: u16,
     https: bool,
@@ -120,6 +124,7 @@ impl Endpoint {
             ),
             prefix,
             path_and_query,
+            seats: bare && api == Api::Automation360,
             host,
             port,
             https,
@@ -134,6 +139,15 @@ impl Endpoint {
     /// The URL of the license resource.
     pub fn url(&self) -> String {
         format!("{}{}", self.origin, self.path_and_query)
+    }
+
+    /// The Control Room's product list (`POST <base>/v2/license/product/list`), when it is asked
+    /// for beside the details: for a Control Room given by its base URL alone
+    /// (`https://cr.example.net`). A URL that names `/v2/license/details` asks for the details
+    /// alone; Cisco Prime has no product list.
+    pub fn products_url(&self) -> Option<String> {
+        self.seats
+            .then(|| format!("{}{}{A360_PRODUCTS}", self.origin, self.prefix))
     }
 
     /// The server's host and port, `host:port` (`[::1]:8443` for IPv6): the origin label of
@@ -188,6 +202,31 @@ impl fmt::Display for Endpoint {
 #[cfg(test)]
 mod tests {
     use super::{Api, Endpoint};
+
+    #[test]
+    fn only_a_control_rooms_base_url_asks_for_its_product_list() {
+        let products = |url: &str, api| Endpoint::parse(url, api).unwrap().products_url();
+        assert_eq!(
+            products("https://cr.example.net", Some(Api::Automation360)).as_deref(),
+            Some("https://cr.example.net/v2/license/product/list")
+        );
+        assert_eq!(
+            products("https://cr.example.net:8443/", Some(Api::Automation360)).as_deref(),
+            Some("https://cr.example.net:8443/v2/license/product/list")
+        );
+        assert_eq!(
+            products("https://cr.example.net/v2/license/details", None),
+            None
+        );
+        assert_eq!(
+            products("https://cr.example.net/aa/v2/license/details", None),
+            None
+        );
+        assert_eq!(
+            products("https://prime.example.net", Some(Api::CiscoPrime)),
+            None
+        );
+    }
 
     #[test]
     fn urls_name_their_api_and_resource() {

@@ -102,6 +102,7 @@ pub fn is_input(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     path.is_file()
         && !name.ends_with(".expected.json")
+        && !name.ends_with(".records.txt")
         && !name.ends_with(".error.txt")
         && !name.ends_with(".md")
         && !name.starts_with('.')

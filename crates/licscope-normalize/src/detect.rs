@@ -1,11 +1,11 @@
 //! Source detection: which API a payload came from.
 
-use licscope_a360::LicenseDetails;
+use licscope_a360::{LicenseDetails, ProductList};
 use licscope_prime::{LicenseResponse, Limits};
 use licscope_syntax::{Error, ErrorKind};
 
 use crate::record::{LicenseRecord, Source};
-use crate::rules::{Policy, from_automation360, from_cisco_prime};
+use crate::rules::{Policy, from_automation360, from_automation360_products, from_cisco_prime};
 
 /// Which decoder to use for an input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -14,8 +14,12 @@ pub enum SourceHint {
     /// Detect it from the payload.
     #[default]
     Auto,
-    /// Automation 360 license details (JSON).
+    /// Automation 360 license details (JSON), or its product list when it has a `products`
+    /// key.
     Automation360,
+    /// The Automation 360 product list alone (JSON): what a Control Room answers to
+    /// `POST /v2/license/product/list`.
+    Automation360Products,
     /// Cisco Prime license info (XML or JSON).
     CiscoPrime,
 }
@@ -26,6 +30,8 @@ pub enum SourceHint {
 pub enum Decoded<'a> {
     /// Automation 360 license details.
     Automation360(LicenseDetails),
+    /// An Automation 360 product list (seats per product and feature).
+    Automation360Products(ProductList),
     /// A Cisco Prime license-info response.
     CiscoPrime(LicenseResponse<'a>),
 }
@@ -35,6 +41,7 @@ impl Decoded<'_> {
     pub fn into_owned(self) -> Decoded<'static> {
         match self {
             Decoded::Automation360(d) => Decoded::Automation360(d),
+            Decoded::Automation360Products(l) => Decoded::Automation360Products(l),
             Decoded::CiscoPrime(r) => Decoded::CiscoPrime(r.into_owned()),
         }
     }
@@ -42,7 +49,7 @@ impl Decoded<'_> {
     /// The API the payload came from.
     pub fn source(&self) -> Source {
         match self {
-            Decoded::Automation360(_) => Source::Automation360,
+            Decoded::Automation360(_) | Decoded::Automation360Products(_) => Source::Automation360,
             Decoded::CiscoPrime(_) => Source::CiscoPrime,
         }
     }
@@ -51,18 +58,21 @@ impl Decoded<'_> {
     pub fn normalize(&self, origin: Option<&str>, policy: &Policy) -> Vec<LicenseRecord> {
         match self {
             Decoded::Automation360(d) => vec![from_automation360(d, origin, policy)],
+            Decoded::Automation360Products(l) => from_automation360_products(l, origin, policy),
             Decoded::CiscoPrime(r) => from_cisco_prime(r, origin, policy),
         }
     }
 }
 
 const EXPECTED: &str = "expected Cisco Prime license info (an XML <mgmtResponse> or a JSON \
-                        object with a \"mgmtResponse\" key) or Automation 360 license details (a \
-                        JSON object with keys such as \"type\" and \"expirationDate\")";
+                        object with a \"mgmtResponse\" key), Automation 360 license details (a \
+                        JSON object with keys such as \"type\" and \"expirationDate\") or an \
+                        Automation 360 product list (a JSON object with a \"products\" key)";
 
 /// Decodes `input` as the API `hint` names, or detects it: XML is Cisco Prime; a JSON object
-/// with a `mgmtResponse` (or `errorDocument`) key is Cisco Prime; one with the license-details
-/// keys is Automation 360.
+/// with a `mgmtResponse` (or `errorDocument`) key is Cisco Prime; one with a `products` key is
+/// an Automation 360 product list (it carries license-details keys too, so this is looked at
+/// first); one with the license-details keys is Automation 360 license details.
 ///
 /// # Errors
 ///
@@ -72,7 +82,10 @@ const EXPECTED: &str = "expected Cisco Prime license info (an XML <mgmtResponse>
 /// APIs licscope reads.
 pub fn decode(input: &[u8], hint: SourceHint) -> Result<Decoded<'_>, Error> {
     match hint {
-        SourceHint::Automation360 => licscope_a360::decode(input).map(Decoded::Automation360),
+        SourceHint::Automation360 => automation360(input),
+        SourceHint::Automation360Products => {
+            licscope_a360::decode_products(input).map(Decoded::Automation360Products)
+        }
         SourceHint::CiscoPrime => licscope_prime::decode(input).map(Decoded::CiscoPrime),
         SourceHint::Auto if licscope_prime::looks_like_xml(input) => {
             licscope_prime::decode_xml_with(input, &Limits::default()).map(Decoded::CiscoPrime)
@@ -90,15 +103,24 @@ pub fn decode(input: &[u8], hint: SourceHint) -> Result<Decoded<'_>, Error> {
 /// `mgmtResponse` key is Prime's whatever other keys it holds.
 fn decode_json(input: &[u8]) -> Result<Decoded<'_>, Error> {
     match licscope_prime::decode_json(input) {
-        Err(e) if e.is_other_document() => match licscope_a360::decode(input) {
+        Err(e) if e.is_other_document() => match automation360(input) {
             Err(e) if e.is_other_document() => Err(Error::new(
                 ErrorKind::UnexpectedDocument,
                 format!("{EXPECTED}; found {}", found(&e)),
             )
             .at_position(0, 1, 1)),
-            other => other.map(Decoded::Automation360),
+            other => other,
         },
         other => other.map(Decoded::CiscoPrime),
+    }
+}
+
+/// Automation 360: a product list if it has a `products` key, else license details.
+fn automation360(input: &[u8]) -> Result<Decoded<'_>, Error> {
+    if licscope_a360::is_product_list(input) {
+        licscope_a360::decode_products(input).map(Decoded::Automation360Products)
+    } else {
+        licscope_a360::decode(input).map(Decoded::Automation360)
     }
 }
 

@@ -59,4 +59,7 @@ pub use detect::{Decoded, SourceHint, decode, normalize};
 pub use record::{
     Flag, LicenseRecord, SCHEMA_VERSION, Severity, Source, Status, Usage, VendorRecord, json_schema,
 };
-pub use rules::{Policy, from_automation360, from_cisco_prime, from_cisco_prime_record};
+pub use rules::{
+    Policy, from_automation360, from_automation360_products, from_cisco_prime,
+    from_cisco_prime_record, from_product_usage,
+};

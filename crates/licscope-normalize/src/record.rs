@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use licscope_a360::LicenseDetails;
+use licscope_a360::{LicenseDetails, ProductUsage};
 use licscope_prime::LicenseInfo;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -28,20 +28,24 @@ pub struct LicenseRecord {
     /// Cisco Prime's `rootUrl`, else the input's file name without directory and extension;
     /// `null` when none is known (standard input without a label).
     pub origin: Option<String>,
-    /// Automation 360: `control-room`; Cisco Prime: the feature's `name`.
+    /// Automation 360: `control-room` for the license details; for seats, the product and the
+    /// feature named for people (`Control Room: Unattended Bot Runner`); Cisco Prime: the
+    /// feature's `name`.
     pub feature: Option<String>,
     /// The license's state.
     pub status: Status,
     /// How urgent the state is.
     pub severity: Severity,
-    /// Automation 360: `expirationDate` in UTC; Cisco Prime reports no date (`null`).
+    /// Automation 360: `expirationDate` in UTC (`null` for seats: the details record carries the
+    /// expiry); Cisco Prime reports no date (`null`).
     #[serde(with = "licscope_syntax::plumbing::serde_rfc3339::option")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires_at: Option<OffsetDateTime>,
     /// Whole days from `as_of` to the expiry, rounded toward negative infinity (12 hours past
     /// expiry is -1); Cisco Prime: `daysToExpire`. `null` when unknown.
     pub days_to_expiry: Option<i64>,
-    /// Cisco Prime device counts; `null` for Automation 360.
+    /// Cisco Prime device counts, Automation 360 seat and metric counts; `null` for the
+    /// Automation 360 license details.
     pub usage: Option<Usage>,
     /// Findings, sorted by name, each at most once.
     #[schemars(schema_with = "flags_schema")]
@@ -189,25 +193,38 @@ impl Severity {
     }
 }
 
-/// Cisco Prime device counts.
+/// What is used of a limit: Cisco Prime devices, Automation 360 seats or metric units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Usage {
-    /// `deviceCountUsed`.
+    /// Cisco Prime: `deviceCountUsed`. Automation 360 seats: `usedCountByAllCr` (the pool that
+    /// runs out, shared by every Control Room on a cloud license), else `usedCountByThisCr`;
+    /// metrics: `usedCountByThisCr`.
     pub used: Option<i64>,
-    /// `deviceCountRemaining`.
+    /// Cisco Prime: `deviceCountRemaining`. Automation 360: `limit - used`; `null` if either
+    /// is missing.
     pub remaining: Option<i64>,
-    /// `used + remaining`, computed in 64 bits; `null` if either is missing.
+    /// Cisco Prime: `used + remaining`. Automation 360: `purchasedCount`. Computed in 64 bits
+    /// (saturating); `null` if a count it needs is missing.
     pub limit: Option<i64>,
 }
 
 impl Usage {
-    /// Usage from the two counts, with the limit derived.
+    /// Usage from what is used and what remains, with the limit derived (Cisco Prime).
     pub fn new(used: Option<i64>, remaining: Option<i64>) -> Usage {
         Usage {
             used,
             remaining,
-            limit: used.zip(remaining).map(|(u, r)| u + r),
+            limit: used.zip(remaining).map(|(u, r)| u.saturating_add(r)),
+        }
+    }
+
+    /// Usage from what is used and the limit, with what remains derived (Automation 360).
+    pub fn of_limit(used: Option<i64>, limit: Option<i64>) -> Usage {
+        Usage {
+            used,
+            remaining: limit.zip(used).map(|(l, u)| l.saturating_sub(u)),
+            limit,
         }
     }
 }
@@ -237,15 +254,21 @@ pub enum Flag {
     FileLicenseWithControlRoomId,
     /// Automation 360: a file license that reports a fail-safe status other than 0.
     FileLicenseInFailSafe,
-    /// Cisco Prime: no devices remaining while some are used.
+    /// No devices or seats remaining while some are used.
     AtCapacity,
     /// A vendor field is absent or `null`.
     MissingField,
+    /// Use at or above the warning threshold of the limit, with some of it remaining (a full
+    /// pool is `at-capacity`, use beyond it `over-limit`).
+    HighUsage,
+    /// Automation 360: a negative count, or fewer seats used by all Control Rooms than by this
+    /// one.
+    InvalidCount,
 }
 
 impl Flag {
     /// Every flag, in declaration order.
-    pub const ALL: [Flag; 12] = [
+    pub const ALL: [Flag; 14] = [
         Flag::LicenseServerUnsynced,
         Flag::FailSafe,
         Flag::FailSafeExpired,
@@ -258,6 +281,8 @@ impl Flag {
         Flag::FileLicenseInFailSafe,
         Flag::AtCapacity,
         Flag::MissingField,
+        Flag::HighUsage,
+        Flag::InvalidCount,
     ];
 
     /// The name used in the record.
@@ -275,6 +300,8 @@ impl Flag {
             Flag::FileLicenseInFailSafe => "file-license-in-fail-safe",
             Flag::AtCapacity => "at-capacity",
             Flag::MissingField => "missing-field",
+            Flag::HighUsage => "high-usage",
+            Flag::InvalidCount => "invalid-count",
         }
     }
 }
@@ -291,6 +318,8 @@ impl fmt::Display for Flag {
 pub enum VendorRecord {
     /// The Control Room's license details.
     Automation360(LicenseDetails),
+    /// One feature's seats or one metric of the Control Room's product list.
+    Automation360Usage(ProductUsage),
     /// One Prime `licenseInfoDTO`.
     CiscoPrime(LicenseInfo<'static>),
 }
@@ -299,6 +328,7 @@ impl Serialize for VendorRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             VendorRecord::Automation360(d) => d.serialize(s),
+            VendorRecord::Automation360Usage(u) => u.serialize(s),
             VendorRecord::CiscoPrime(r) => r.serialize(s),
         }
     }
@@ -346,9 +376,13 @@ impl<'de> Deserialize<'de> for LicenseRecord {
 }
 
 /// Reads a record's `vendor` object with the vendor crate's decoder, the one set of rules for
-/// its JSON (see [`licscope_a360::decode`] and [`licscope_prime::decode_json_record`]).
+/// its JSON (see [`licscope_a360::decode`], [`licscope_a360::decode_product_usage`] and
+/// [`licscope_prime::decode_json_record`]).
 fn read_vendor(source: Source, json: &[u8]) -> Result<VendorRecord, licscope_syntax::Error> {
     match source {
+        Source::Automation360 if licscope_a360::is_product_usage(json) => {
+            licscope_a360::decode_product_usage(json).map(VendorRecord::Automation360Usage)
+        }
         Source::Automation360 => licscope_a360::decode(json).map(VendorRecord::Automation360),
         Source::CiscoPrime => {
             licscope_prime::decode_json_record::<LicenseInfo<'_>>(json, &Default::default())
@@ -376,8 +410,10 @@ fn vendor_schema(_: &mut SchemaGenerator) -> Schema {
     let nullable_string = json_schema!({"type": ["string", "null"]});
     let nullable_int = json_schema!({"type": ["integer", "null"]});
     let nullable_date = json_schema!({"type": ["string", "null"], "format": "date-time"});
+    let count = json_schema!({"type": ["integer", "null"], "description": "A count as sent (a numeric string is read as its number); may be negative or above the purchase."});
+    let id = json_schema!({"type": ["string", "null"], "description": "As text: a number is kept as its digits."});
     json_schema!({
-        "description": "The vendor's record as `licscope decode` prints it: Automation 360 license details, or one Cisco Prime licenseInfoDTO.",
+        "description": "The vendor's record as `licscope decode` prints it: Automation 360 license details, one Automation 360 feature's seats or metric (the product list's license keys, the details keys it lacks as null, and `product` with `feature` or `metric`), or one Cisco Prime licenseInfoDTO.",
         "oneOf": [
             {
                 "title": "Automation 360 license details",
@@ -389,7 +425,35 @@ fn vendor_schema(_: &mut SchemaGenerator) -> Schema {
                     "failSafeStatus": nullable_int,
                     "controlRoomLicenseServerSyncStatus": {"type": ["boolean", "null"]},
                     "installedCrId": nullable_string,
-                    "licenseMode": nullable_string
+                    "licenseMode": nullable_string,
+                    "product": {
+                        "description": "Automation 360 seats and metrics: the product of the product list.",
+                        "type": "object",
+                        "properties": {"id": id, "name": nullable_string}
+                    },
+                    "feature": {
+                        "description": "Automation 360 seats: one feature of the product, with its wire names.",
+                        "type": "object",
+                        "properties": {
+                            "id": id,
+                            "name": nullable_string,
+                            "enable": {"type": ["boolean", "null"]},
+                            "purchasedCount": count,
+                            "usedCountByThisCr": count,
+                            "usedCountByAllCr": count
+                        }
+                    },
+                    "metric": {
+                        "description": "Automation 360 metrics: one metered quantity of the product, with its wire names.",
+                        "type": "object",
+                        "properties": {
+                            "name": nullable_string,
+                            "unit": nullable_string,
+                            "purchasedCount": count,
+                            "usedCountByThisCr": count,
+                            "availableCount": count
+                        }
+                    }
                 },
                 "required": ["type", "installationDate", "expirationDate", "failSafeStatus",
                              "controlRoomLicenseServerSyncStatus", "installedCrId", "licenseMode"]

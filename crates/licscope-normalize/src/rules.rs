@@ -1,27 +1,74 @@
 //! The status rules: from a vendor model to records.
 
-use licscope_a360::{DiagnosticKind, FailSafeStatus, LicenseDetails};
+use licscope_a360::{
+    DiagnosticKind, FailSafeStatus, LicenseDetails, ProductList, ProductUsage, UsageItem,
+};
 use licscope_prime::{LicenseInfo, LicenseStatus, MgmtResponse};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::record::{Flag, LicenseRecord, Severity, Source, Status, Usage, VendorRecord, owned};
 
-/// When and how records are evaluated: the instant (the clock is injectable) and the windows.
+/// When and how records are evaluated: the instant (the clock is injectable), the expiry
+/// windows and the usage thresholds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
     as_of: OffsetDateTime,
     warn_days: i64,
     crit_days: i64,
+    usage_warning: u32,
+    usage_critical: u32,
 }
 
 impl Policy {
     /// Evaluates at `as_of` with the default windows: warning from 30 days before expiry,
-    /// critical from 7 (the vendor's own expiry warnings).
+    /// critical from 7 (the vendor's own expiry warnings); and the default usage thresholds:
+    /// warning from 90 % of the limit, critical above 100 % (a full pool is a warning, as
+    /// Prime's at-capacity is; use beyond the purchase is critical).
     pub fn new(as_of: OffsetDateTime) -> Policy {
         Policy {
             as_of: as_of.to_offset(UtcOffset::UTC),
             warn_days: 30,
             crit_days: 7,
+            usage_warning: 90,
+            usage_critical: 100,
+        }
+    }
+
+    /// Sets the usage warning threshold: warning when use reaches `percent` of the limit.
+    #[must_use]
+    pub fn with_usage_warning(mut self, percent: u32) -> Policy {
+        self.usage_warning = percent;
+        self
+    }
+
+    /// Sets the usage critical threshold: critical when use is above `percent` of the limit.
+    #[must_use]
+    pub fn with_usage_critical(mut self, percent: u32) -> Policy {
+        self.usage_critical = percent;
+        self
+    }
+
+    /// The usage warning threshold, in percent of the limit (reached: warning).
+    pub fn usage_warning(&self) -> u32 {
+        self.usage_warning
+    }
+
+    /// The usage critical threshold, in percent of the limit (exceeded: critical).
+    pub fn usage_critical(&self) -> u32 {
+        self.usage_critical
+    }
+
+    /// The severity of `used` of `limit` by the thresholds: critical above the critical
+    /// percentage, warning from the warning one, else ok. Nothing of nothing is ok; something
+    /// of nothing (or of a negative limit) is critical. Exact: computed in 128 bits.
+    pub fn usage_severity(&self, used: i64, limit: i64) -> Severity {
+        let (used, limit) = (i128::from(used) * 100, i128::from(limit.max(0)));
+        if used > limit * i128::from(self.usage_critical) {
+            Severity::Critical
+        } else if used >= limit * i128::from(self.usage_warning) && used > 0 {
+            Severity::Warning
+        } else {
+            Severity::Ok
         }
     }
 
@@ -172,11 +219,15 @@ pub fn from_cisco_prime_record(
         _ => (Status::Unknown, Severity::Unknown),
     };
     let mut flags = Vec::new();
+    let usage = Usage::new(used, remaining);
     if remaining == Some(0) && used.is_some_and(|u| u > 0) {
         flags.push(Flag::AtCapacity);
         if severity == Severity::Ok {
             severity = Severity::Warning;
         }
+    }
+    if licensed(status) {
+        severity = by_usage(&usage, policy, severity, &mut flags);
     }
     if record.status.as_ref().is_some_and(|s| !s.is_known()) {
         flags.push(Flag::UnknownStatus);
@@ -197,11 +248,176 @@ pub fn from_cisco_prime_record(
         severity,
         expires_at: None,
         days_to_expiry: days,
-        usage: Some(Usage::new(used, remaining)),
+        usage: Some(usage),
         flags: sorted(flags),
         vendor: VendorRecord::CiscoPrime(record.into_owned()),
         as_of: policy.as_of,
     }
+}
+
+/// Whether a record's status leaves its usage to be judged: not unlicensed or expired (already
+/// critical for another reason), not over the limit (already critical for it).
+fn licensed(status: Status) -> bool {
+    matches!(status, Status::Active | Status::Expiring | Status::Unknown)
+}
+
+/// Raises `severity` by the usage thresholds and adds `high-usage` when they raise it while
+/// some of the limit remains (a full pool is `at-capacity`, beyond it `over-limit`).
+fn by_usage(usage: &Usage, policy: &Policy, severity: Severity, flags: &mut Vec<Flag>) -> Severity {
+    let (Some(used), Some(limit)) = (usage.used, usage.limit) else {
+        return severity;
+    };
+    let judged = policy.usage_severity(used, limit);
+    if judged != Severity::Ok && usage.remaining.is_some_and(|r| r > 0) {
+        flags.push(Flag::HighUsage);
+    }
+    severity.worst(judged)
+}
+
+/// The records of an Automation 360 product list: one per feature that is not disabled
+/// (`enable` true, missing or `null`) and one per metric, product by product in the order
+/// sent. See [`from_product_usage`] for each.
+pub fn from_automation360_products(
+    list: &ProductList,
+    origin: Option<&str>,
+    policy: &Policy,
+) -> Vec<LicenseRecord> {
+    list.usage()
+        .filter(|u| !matches!(&u.item, UsageItem::Feature(f) if f.enable == Some(false)))
+        .map(|u| from_product_usage(u, origin, policy))
+        .collect()
+}
+
+/// The record of one feature's seats or one metric of a product list; `origin` labels the
+/// Control Room.
+///
+/// `feature` names the product and the feature for people: `Development` is Bot Creator,
+/// `Runtime` Unattended Bot Runner, `AttendedRuntime` Attended Bot Runner, other wire names are
+/// split at their capitals (`ControlRoom: Runtime` becomes `Control Room: Unattended Bot
+/// Runner`, `Cognitive` metric `DocumentPages` becomes `Cognitive: Document Pages`); a
+/// missing name is `product ID`/`feature ID`, or `product`/`feature`/`metric` alone. Usage: used is
+/// `usedCountByAllCr` (the pool that runs out when Control Rooms share a cloud license), else
+/// `usedCountByThisCr`; a metric's is `usedCountByThisCr`; the limit is `purchasedCount`; the
+/// other counts stay in `vendor`. The expiry is the details record's: `expires_at` and
+/// `days_to_expiry` are `null`, so one license does not raise one expiry alert per feature.
+///
+/// Rules, first match wins: a negative count → unknown/unknown with `invalid-count`; used or
+/// the purchase missing → unknown/unknown with `missing-field`; used above the purchase →
+/// over-limit/critical; else active, with the severity of the usage thresholds
+/// ([`Policy::usage_severity`]). None used of none purchased is active/ok. A full pool adds
+/// `at-capacity`; the thresholds raising the severity with seats remaining add `high-usage`;
+/// fewer used by all Control Rooms than by this one adds `invalid-count`.
+pub fn from_product_usage(
+    usage: ProductUsage,
+    origin: Option<&str>,
+    policy: &Policy,
+) -> LicenseRecord {
+    let (counts, used) = match &usage.item {
+        UsageItem::Feature(f) => (
+            [
+                f.purchased_count,
+                f.used_count_by_this_cr,
+                f.used_count_by_all_cr,
+            ],
+            f.used_count_by_all_cr.or(f.used_count_by_this_cr),
+        ),
+        UsageItem::Metric(m) => (
+            [
+                m.purchased_count,
+                m.used_count_by_this_cr,
+                m.available_count,
+            ],
+            m.used_count_by_this_cr,
+        ),
+    };
+    let limit = counts[0];
+    let seats = Usage::of_limit(used, limit);
+    let mut flags = Vec::new();
+    let negative = counts.iter().flatten().any(|&c| c < 0);
+    let fewer_by_all = matches!(&usage.item, UsageItem::Feature(f)
+        if f.used_count_by_all_cr.zip(f.used_count_by_this_cr).is_some_and(|(all, this)| all < this));
+    if negative || fewer_by_all {
+        flags.push(Flag::InvalidCount);
+    }
+    let (status, mut severity) = match (used, limit) {
+        _ if negative => (Status::Unknown, Severity::Unknown),
+        (Some(used), Some(limit)) if used > limit => (Status::OverLimit, Severity::Critical),
+        (Some(_), Some(_)) => (Status::Active, Severity::Ok),
+        _ => {
+            flags.push(Flag::MissingField);
+            (Status::Unknown, Severity::Unknown)
+        }
+    };
+    if status == Status::Active {
+        if seats.remaining == Some(0) && used.is_some_and(|u| u > 0) {
+            flags.push(Flag::AtCapacity);
+        }
+        severity = by_usage(&seats, policy, severity, &mut flags);
+    }
+    LicenseRecord {
+        source: Source::Automation360,
+        origin: origin.map(str::to_owned),
+        feature: Some(usage_name(&usage)),
+        status,
+        severity,
+        expires_at: None,
+        days_to_expiry: None,
+        usage: Some(seats),
+        flags: sorted(flags),
+        vendor: VendorRecord::Automation360Usage(usage),
+        as_of: policy.as_of,
+    }
+}
+
+/// `Product: Feature`, named for people.
+fn usage_name(usage: &ProductUsage) -> String {
+    let product = people_name(
+        usage.product.name.as_deref(),
+        usage.product.id.as_deref(),
+        "product",
+    );
+    let (name, id, what) = match &usage.item {
+        UsageItem::Feature(f) => (f.name.as_deref(), f.id.as_deref(), "feature"),
+        UsageItem::Metric(m) => (m.name.as_deref(), None, "metric"),
+    };
+    let item = match name {
+        Some("Development") => "Bot Creator".to_owned(),
+        Some("Runtime") => "Unattended Bot Runner".to_owned(),
+        Some("AttendedRuntime") => "Attended Bot Runner".to_owned(),
+        _ => people_name(name, id, what),
+    };
+    format!("{product}: {item}")
+}
+
+/// A wire name split at its capitals (`ControlRoom` → `Control Room`, `IQBot` → `IQ Bot`,
+/// `Bot_Farm` → `Bot Farm`); without a name, `WHAT ID`, or `WHAT` alone.
+fn people_name(name: Option<&str>, id: Option<&str>, what: &str) -> String {
+    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return match id {
+            Some(id) => format!("{what} {id}"),
+            None => what.to_owned(),
+        };
+    };
+    let chars: Vec<char> = name
+        .chars()
+        .map(|c| if c == '_' { ' ' } else { c })
+        .collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1);
+        let starts_word = c.is_uppercase()
+            && before.is_some_and(|b| {
+                b.is_lowercase()
+                    || b.is_ascii_digit()
+                    || (b.is_uppercase() && after.is_some_and(|a| a.is_lowercase()))
+            });
+        if starts_word && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Whole days from `from` to `to`, rounded toward negative infinity.

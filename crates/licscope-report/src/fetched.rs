@@ -10,6 +10,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Instant;
 
 use licscope_fetch::{Api, Client, FetchError, Target};
+use licscope_normalize::SourceHint;
 use licscope_prime::looks_like_xml;
 use tempfile::SpooledTempFile;
 
@@ -23,17 +24,40 @@ const IN_MEMORY: usize = 1 << 20;
 pub struct Fetched {
     body: SpooledTempFile,
     size: u64,
+    /// A Control Room's product list, when the target asks for it: its answer, or why there
+    /// is none.
+    products: Option<Result<Box<Fetched>, FetchFailure>>,
 }
 
 impl Fetched {
-    /// The answer's length in bytes.
+    /// The answer's length in bytes (the product list's apart).
     pub fn size(&self) -> u64 {
         self.size
     }
 
-    /// The answer as an input named `name`, read as coming from the API its target names.
+    /// Why the product list is missing, when the target asked for it and it could not be
+    /// fetched (403 for a role without the permission, 404 on an older release).
+    pub fn products_failure(&self) -> Option<&FetchFailure> {
+        self.products.as_ref().and_then(|p| p.as_ref().err())
+    }
+
+    /// The answer as an input named `name`, read as coming from the API its target names; a
+    /// product list fetched beside it is [its part](Input::with_part), one that failed [its
+    /// missing part](Input::with_missing_part).
     pub fn into_input(self, name: impl Into<String>) -> Input {
-        Input::reader(name, self.body, Some(self.size))
+        let name = name.into();
+        let input = Input::reader(name.clone(), self.body, Some(self.size));
+        match self.products {
+            None => input,
+            Some(Ok(list)) => input.with_part(
+                Input::reader(name, list.body, Some(list.size))
+                    .with_source(SourceHint::Automation360Products),
+            ),
+            Some(Err(e)) => {
+                let why = crate::escape::text(&e.to_string());
+                input.with_missing_part(format!("the product list could not be fetched: {why}"))
+            }
+        }
     }
 }
 
@@ -69,7 +93,8 @@ impl std::error::Error for FetchFailure {
 
 /// Fetches one target and holds its answer within `limits`: Prime XML within the stream
 /// limit, anything else within the document limit; a longer answer is read only up to the
-/// limit and refused.
+/// limit and refused. A Control Room given by its base URL is asked for its product list too,
+/// with the same token and deadline ([`Endpoint::products_url`](licscope_fetch::Endpoint::products_url)).
 ///
 /// ```no_run
 /// use licscope_fetch::{Client, Endpoint, Target};
@@ -90,7 +115,25 @@ pub fn fetch(
     deadline: Option<Instant>,
     limits: InputLimits,
 ) -> Result<Fetched, FetchFailure> {
-    let mut body = client.open(target, deadline).map_err(FetchFailure::Fetch)?;
+    let body = client.open(target, deadline).map_err(FetchFailure::Fetch)?;
+    let mut fetched = hold(body, target, limits)?;
+    if target.endpoint.products_url().is_some() {
+        // The details are there: the product list's failure is a missing part, not the target's.
+        let list = client
+            .open_products(target, deadline)
+            .map_err(FetchFailure::Fetch)
+            .and_then(|body| hold(body, target, limits).map(Box::new));
+        fetched.products = Some(list);
+    }
+    Ok(fetched)
+}
+
+/// Holds an answer's body within its limit.
+fn hold(
+    mut body: licscope_fetch::Body,
+    target: &Target,
+    limits: InputLimits,
+) -> Result<Fetched, FetchFailure> {
     let read_failed = |e: io::Error| FetchFailure::Other(e.to_string());
     let mut head = Vec::with_capacity(8 << 10);
     (&mut body)
@@ -118,7 +161,11 @@ pub fn fetch(
         )));
     }
     spool.rewind().map_err(spooled)?;
-    Ok(Fetched { body: spool, size })
+    Ok(Fetched {
+        body: spool,
+        size,
+        products: None,
+    })
 }
 
 /// Targets fetched on a few worker threads within one deadline; answers are taken in any order

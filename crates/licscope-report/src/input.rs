@@ -74,6 +74,11 @@ pub struct Input {
     source: Option<SourceHint>,
     origin: Option<String>,
     content: Content,
+    /// A second document of the same input, read after this one (a Control Room's product
+    /// list beside its details).
+    part: Option<Box<Input>>,
+    /// Why a part of the input is missing, when one is (the input itself still succeeds).
+    missing: Option<String>,
 }
 
 enum Content {
@@ -115,6 +120,8 @@ impl Input {
             source: None,
             origin: None,
             content: Content::File,
+            part: None,
+            missing: None,
         }
     }
 
@@ -126,6 +133,8 @@ impl Input {
             source: None,
             origin: None,
             content: Content::Stdin,
+            part: None,
+            missing: None,
         }
     }
 
@@ -142,6 +151,8 @@ impl Input {
             source: None,
             origin: None,
             content: Content::Reader(Some((Box::new(reader), size))),
+            part: None,
+            missing: None,
         }
     }
 
@@ -154,6 +165,8 @@ impl Input {
             source: None,
             origin: None,
             content: Content::Unreadable(error),
+            part: None,
+            missing: None,
         }
     }
 
@@ -177,6 +190,56 @@ impl Input {
     pub fn with_origin(mut self, origin: impl Into<String>) -> Input {
         self.origin = Some(origin.into());
         self
+    }
+
+    /// This input with a second document, read after it as part of the same input: its records
+    /// follow this input's, with its name, source and origin. A part that cannot be read or
+    /// decoded does not fail the input: it is [missing](Input::missing_part).
+    ///
+    /// ```
+    /// use licscope_normalize::Policy;
+    /// use licscope_report::{Input, Pipeline};
+    ///
+    /// let details = br#"{"type": "PURCHASED", "expirationDate": "2027-01-01T00:00:00Z"}"#;
+    /// let seats = br#"{"products": [{"name": "ControlRoom", "features": [
+    ///     {"name": "Runtime", "purchasedCount": 10, "usedCountByAllCr": 4}]}]}"#;
+    /// let mut input = Input::reader("cr-east", &details[..], None)
+    ///     .with_part(Input::reader("cr-east", &seats[..], None));
+    /// let pipeline = Pipeline::new(Policy::new(licscope_syntax::parse_rfc3339("2026-11-23T00:00:00Z")?));
+    /// let mut features = Vec::new();
+    /// pipeline.each_record(&mut input, &mut |r| Ok(features.extend(r.feature)))?;
+    /// assert_eq!(features, ["control-room", "Control Room: Unattended Bot Runner"]);
+    /// assert_eq!(input.missing_part(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_part(mut self, part: Input) -> Input {
+        self.part = Some(Box::new(part));
+        self
+    }
+
+    /// This input, with a part that could not be had (a fetch of it failed): `why` says which
+    /// and why, as [`missing_part`](Input::missing_part) will.
+    #[must_use]
+    pub fn with_missing_part(mut self, why: impl Into<String>) -> Input {
+        self.missing = Some(why.into());
+        self
+    }
+
+    /// Why a part of the input is missing (after it was read): its product list could not be
+    /// fetched or decoded. The input's own records are there.
+    pub fn missing_part(&self) -> Option<&str> {
+        self.missing.as_deref()
+    }
+
+    /// Takes the second document, for the pipeline to read after this one.
+    pub(crate) fn take_part(&mut self) -> Option<Input> {
+        self.part.take().map(|p| *p)
+    }
+
+    /// Records why the second document could not be read.
+    pub(crate) fn set_missing(&mut self, why: String) {
+        self.missing = Some(why);
     }
 
     /// This input, failing with `error` when read.

@@ -5,7 +5,8 @@ use std::fmt;
 use std::io::{self, Read, Write};
 
 use licscope_normalize::{
-    Decoded, LicenseRecord, Policy, SourceHint, decode, from_automation360, from_cisco_prime_record,
+    Decoded, LicenseRecord, Policy, SourceHint, decode, from_automation360,
+    from_automation360_products, from_cisco_prime_record,
 };
 use licscope_prime::{JsonRecords, LicenseInfo, XmlStream, looks_like_xml};
 use licscope_syntax::{Error, ErrorKind, Limits};
@@ -136,6 +137,38 @@ impl Pipeline {
         input: &mut Input,
         take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
     ) -> Result<(), InputError> {
+        let part = input.take_part();
+        self.each_record_of(input, take)?;
+        let Some(part) = part else {
+            return Ok(());
+        };
+        let mut part = match (part.source(), input.source()) {
+            (None, Some(source)) => part.with_source(source),
+            _ => part,
+        };
+        if let Some(origin) = input.origin().or(part.origin()).map(str::to_owned) {
+            part = part.with_origin(origin);
+        }
+        match self.each_record_of(&mut part, take) {
+            Err(e) if e.kind() == InputErrorKind::Refused => Err(e),
+            Err(e) => {
+                let why = match e.location() {
+                    Some((line, column)) => format!("{line}:{column}: {}", e.message()),
+                    None => e.message().to_owned(),
+                };
+                input.set_missing(format!("the product list could not be read: {why}"));
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+        }
+    }
+
+    /// [`each_record`](Pipeline::each_record) of one document.
+    fn each_record_of(
+        &self,
+        input: &mut Input,
+        take: &mut dyn FnMut(LicenseRecord) -> Result<(), Refusal>,
+    ) -> Result<(), InputError> {
         let source = input.source().unwrap_or(self.source);
         let explicit = input.origin().map(str::to_owned);
         let stem = input.stem();
@@ -200,6 +233,13 @@ impl Pipeline {
                 policy,
             ))
             .map_err(refused),
+            Decoded::Automation360Products(list) => {
+                let origin = origin(None);
+                for record in from_automation360_products(&list, origin.as_deref(), policy) {
+                    take(record).map_err(refused)?;
+                }
+                Ok(())
+            }
             Decoded::CiscoPrime(response) => {
                 let origin = origin(response.root_url.as_deref());
                 for record in response.records {
@@ -323,6 +363,9 @@ impl Pipeline {
         for mut input in inputs {
             let (records, result) =
                 self.selected(&mut input, &mut |record| renderer.record(out, &record));
+            if let Some(why) = input.missing_part() {
+                renderer.missing_part(&format!("{}: {why}", input.name()));
+            }
             match &result {
                 Ok(()) => renderer.end_input(None),
                 Err(e) => renderer.end_input(Some(&e.to_string())),
@@ -366,7 +409,7 @@ impl Pipeline {
         let peeked = input::peek(reader).map_err(io_failure)?;
         let xml = looks_like_xml(&peeked.head);
         if !peeked.complete {
-            if stream && xml && source != SourceHint::Automation360 {
+            if stream && xml && matches!(source, SourceHint::Auto | SourceHint::CiscoPrime) {
                 return Ok(Body::XmlStream(peeked.reader));
             }
             // Neither JSON nor XML starts here (zero bytes, a binary file): the error is in the

@@ -60,6 +60,9 @@ struct Settings {
     failure_interval: Duration,
     timeout: Duration,
     limits: InputLimits,
+    /// The usage thresholds, in percent of the limit: warning, critical.
+    usage: (u32, u32),
+    stats: Option<Arc<Stats>>,
 }
 
 #[derive(Debug, Default)]
@@ -70,12 +73,15 @@ struct Cache {
 
 #[derive(Debug, Default)]
 struct CacheState {
-    latest: Option<(Instant, ProbeResult)>,
+    latest: Option<(Instant, ProbeResult, Missing)>,
     fetching: bool,
 }
 
 /// The rendered exposition, or why the fetch failed.
 pub type ProbeResult = Result<Arc<[u8]>, Arc<str>>;
+
+/// Why part of a successful fetch is missing (a Control Room's product list), if it is.
+type Missing = Option<Arc<str>>;
 
 /// What a probe answered.
 #[derive(Clone, Debug)]
@@ -85,6 +91,9 @@ pub struct Probe {
     pub result: ProbeResult,
     /// How the answer was got.
     pub got: Got,
+    /// Why a part of a successful answer is missing: a Control Room's product list could not
+    /// be fetched or decoded (its details are in `result`).
+    pub missing: Option<Arc<str>>,
 }
 
 /// How a probe got its answer.
@@ -122,6 +131,8 @@ impl Prober {
                 failure_interval: DEFAULT_FAILURE_INTERVAL,
                 timeout,
                 limits: InputLimits::default(),
+                usage: (90, 100),
+                stats: None,
             }),
             cache: Arc::default(),
         }
@@ -153,6 +164,21 @@ impl Prober {
         self
     }
 
+    /// Judges usage with these thresholds, in percent of the limit (default 90 and 100, as
+    /// [`Policy::new`]).
+    #[must_use]
+    pub fn with_usage_thresholds(mut self, warning: u32, critical: u32) -> Prober {
+        self.settings_mut().usage = (warning, critical);
+        self
+    }
+
+    /// Counts in `stats` what its fetches miss (a Control Room's product list).
+    #[must_use]
+    pub fn with_stats(mut self, stats: Arc<Stats>) -> Prober {
+        self.settings_mut().stats = Some(stats);
+        self
+    }
+
     /// The name it was given.
     pub fn name(&self) -> &str {
         &self.settings.name
@@ -171,7 +197,7 @@ impl Prober {
         let mut state = lock(&cache.state);
         let mut waited = false;
         loop {
-            if let Some((at, result)) = &state.latest {
+            if let Some((at, result, missing)) = &state.latest {
                 let interval = if result.is_ok() {
                     self.settings.min_interval
                 } else {
@@ -182,6 +208,7 @@ impl Prober {
                     return Probe {
                         result: result.clone(),
                         got,
+                        missing: missing.clone(),
                     };
                 }
             }
@@ -189,9 +216,12 @@ impl Prober {
                 state.fetching = true;
                 let (prober, client) = (self.clone(), client.clone());
                 std::thread::spawn(move || {
-                    let result = prober.fetch(&client).map_err(Arc::from);
+                    let (result, missing) = match prober.fetch(&client) {
+                        Ok((exposition, missing)) => (Ok(exposition), missing),
+                        Err(e) => (Err(Arc::from(e)), None),
+                    };
                     let mut state = lock(&prober.cache.state);
-                    state.latest = Some((Instant::now(), result));
+                    state.latest = Some((Instant::now(), result, missing));
                     state.fetching = false;
                     prober.cache.changed.notify_all();
                 });
@@ -207,6 +237,7 @@ impl Prober {
                          fills the cache",
                     )),
                     got: Got::TimedOut,
+                    missing: None,
                 };
             };
             state = cache
@@ -218,7 +249,7 @@ impl Prober {
     }
 
     /// Fetches the target and renders its records.
-    fn fetch(&self, client: &Client) -> Result<Arc<[u8]>, String> {
+    fn fetch(&self, client: &Client) -> Result<(Arc<[u8]>, Missing), String> {
         let s = &self.settings;
         let deadline = Some(Instant::now() + s.timeout);
         let fetched = crate::fetched::fetch(client, &s.target, deadline, s.limits)
@@ -227,7 +258,9 @@ impl Prober {
             .into_input(s.name.clone())
             .with_source(s.source)
             .with_origin(s.name.clone());
-        let policy = Policy::new(OffsetDateTime::now_utc());
+        let policy = Policy::new(OffsetDateTime::now_utc())
+            .with_usage_warning(s.usage.0)
+            .with_usage_critical(s.usage.1);
         let pipeline = Pipeline::new(policy).with_limits(s.limits);
         let mut renderer = Renderer::new(Format::Prometheus, &policy);
         let mut out = Vec::new();
@@ -238,9 +271,13 @@ impl Prober {
                 None => e.message().to_owned(),
                 Some(_) => e.to_string(),
             })?;
+        let missing = input.missing_part().map(Arc::from);
+        if let (Some(stats), Some(_)) = (&s.stats, &missing) {
+            stats.missing_part();
+        }
         renderer.end_input(None);
         renderer.finish(&mut out).map_err(|e| e.to_string())?;
-        Ok(Arc::from(out))
+        Ok((Arc::from(out), missing))
     }
 }
 
@@ -266,6 +303,7 @@ struct Counts {
     probes: BTreeMap<&'static str, u64>,
     cache_hits: u64,
     vendor: BTreeMap<String, u64>,
+    missing_parts: u64,
     reload_ok: bool,
     reload_at: f64,
 }
@@ -275,6 +313,11 @@ impl Stats {
     /// `unknown_target`).
     pub fn probe(&self, outcome: &'static str) {
         *lock(&self.counts).probes.entry(outcome).or_default() += 1;
+    }
+
+    /// Counts a fetch that got a Control Room's license details but not its product list.
+    pub fn missing_part(&self) {
+        lock(&self.counts).missing_parts += 1;
     }
 
     /// Counts a probe answered from the cache.
@@ -336,6 +379,14 @@ impl Stats {
                 "licscope_exporter_vendor_requests_total{{code=\"{code}\"}} {n}"
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP licscope_exporter_missing_parts_total Fetches that got a Control Room's \
+             license details but not its product list (seats): the probe succeeded without \
+             them.\n# TYPE licscope_exporter_missing_parts_total counter\n\
+             licscope_exporter_missing_parts_total{{part=\"products\"}} {}",
+            counts.missing_parts
+        );
         let _ = writeln!(
             out,
             "# HELP licscope_exporter_targets Targets in the loaded config.\n\

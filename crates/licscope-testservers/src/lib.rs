@@ -639,7 +639,8 @@ pub fn seed_prime(steps: &[Step]) -> Prime {
 }
 
 /// A Control Room for [`CONTROL_ROOM_USER`] with [`PASSWORD`] or [`API_KEY`] answering the
-/// seed payload (`fixtures/a360/valid/seed-cloud-license.json`), after `steps`.
+/// seed payload (`fixtures/a360/valid/seed-cloud-license.json`), after `steps`, and the product
+/// list of a shared cloud license (`fixtures/a360/products/valid/cloud-shared.json`).
 pub fn seed_control_room(steps: &[Step]) -> ControlRoom {
     ControlRoom::new(
         CONTROL_ROOM_USER,
@@ -647,6 +648,9 @@ pub fn seed_control_room(steps: &[Step]) -> ControlRoom {
     )
     .password(PASSWORD)
     .api_key(API_KEY)
+    .products(Products::Body(seed(
+        "a360/products/valid/cloud-shared.json",
+    )))
     .script(steps)
 }
 
@@ -781,14 +785,27 @@ fn error_document(status: u16, message: &str) -> Reply {
 
 /// An Automation 360 Control Room: `POST /v2/authentication` answers a token for the right
 /// user and password or API key; `GET /v2/license/details` answers the payload to a request
-/// with a valid token in `X-Authorization`, the vendor's error bodies otherwise.
+/// with a valid token in `X-Authorization`, `POST /v2/license/product/list` (body `{}`) the
+/// product list given with [`ControlRoom::products`], the vendor's error bodies otherwise.
 pub struct ControlRoom {
     user: String,
     password: Option<String>,
     api_key: Option<String>,
     details: Vec<u8>,
+    products: Products,
     script: VecDeque<Step>,
     tokens: Vec<String>,
+}
+
+/// What a [`ControlRoom`] answers for its product list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Products {
+    /// 404, as a release without the resource (the default).
+    NotFound,
+    /// 403, as for a role without the permission.
+    Forbidden,
+    /// 200 with this body.
+    Body(Vec<u8>),
 }
 
 impl ControlRoom {
@@ -799,9 +816,16 @@ impl ControlRoom {
             password: None,
             api_key: None,
             details: details.to_vec(),
+            products: Products::NotFound,
             script: VecDeque::new(),
             tokens: Vec::new(),
         }
+    }
+
+    /// Answers the product list so.
+    pub fn products(mut self, products: Products) -> ControlRoom {
+        self.products = products;
+        self
     }
 
     /// Accepts this password.
@@ -849,10 +873,29 @@ impl ControlRoom {
             });
             return Reply::new(200, "application/json", answer.to_string());
         }
+        let valid = request
+            .header("x-authorization")
+            .is_some_and(|t| self.tokens.iter().any(|k| k == t));
+        if request.method == "POST" && path.ends_with("/v2/license/product/list") {
+            if !valid {
+                return a360_error(
+                    401,
+                    "UM1117",
+                    "Access token expected in the 'X-Authorization' header",
+                );
+            }
+            if serde_json::from_slice::<serde_json::Value>(&request.body).ok()
+                != Some(serde_json::json!({}))
+            {
+                return a360_error(400, "generic.bad.request", "Request body is not valid");
+            }
+            return match &self.products {
+                Products::NotFound => a360_error(404, "generic.not.found", "Not found"),
+                Products::Forbidden => a360_error(403, "UM1045", "User is not authorized"),
+                Products::Body(body) => Reply::new(200, "application/json", body.clone()),
+            };
+        }
         if request.method == "GET" && path.ends_with("/v2/license/details") {
-            let valid = request
-                .header("x-authorization")
-                .is_some_and(|t| self.tokens.iter().any(|k| k == t));
             if !valid {
                 return a360_error(
                     401,

@@ -203,6 +203,9 @@ fn check_without_records_is_unknown_and_a_failed_input_counts_as_unknown() {
             AS_OF,
             "--feature",
             "Assurance",
+            // Assurance uses 90 of its 100 devices: a warning by the default threshold.
+            "--usage-warning",
+            "95",
             PRIME,
             "fixtures/cli/inputs/broken.json",
         ],
@@ -216,7 +219,17 @@ fn check_without_records_is_unknown_and_a_failed_input_counts_as_unknown() {
         "{}",
         run.stdout
     );
-    let run = licscope(&["check", AS_OF, "--feature", "Assurance", PRIME], b"");
+    let run = licscope(
+        &[
+            "check",
+            AS_OF,
+            "--feature",
+            "Assurance",
+            "--usage-warning=95",
+            PRIME,
+        ],
+        b"",
+    );
     assert_eq!(run.code, 0);
     assert!(
         run.stdout
@@ -243,8 +256,9 @@ fn perfdata_quotes_labels_and_writes_u_for_unknown_days() {
     );
     assert_eq!(run.code, 3);
     assert!(
-        run.stdout
-            .contains(" | 'cisco-prime:o''brien:It''s'=U;@~:45;@~:14\n"),
+        run.stdout.contains(
+            " | 'cisco-prime:o''brien:It''s'=U;@~:45;@~:14 'cisco-prime:o''brien:It''s used'=U\n"
+        ),
         "{}",
         run.stdout
     );
@@ -446,9 +460,9 @@ fn check_takes_the_plugin_options_and_no_others() {
 
 #[test]
 fn check_verbose_lists_every_record_and_traces_on_standard_error() {
-    let quiet = licscope(&["check", AS_OF, PRIME], b"");
+    let quiet = licscope(&["check", AS_OF, "--usage-warning=95", PRIME], b"");
     assert!(!quiet.stdout.contains("\nOK: "), "{}", quiet.stdout);
-    let run = licscope(&["check", AS_OF, "-v", PRIME], b"");
+    let run = licscope(&["check", AS_OF, "--usage-warning=95", "-v", PRIME], b"");
     assert!(
         run.stdout
             .contains("\nOK: cisco-prime https://prime-campus.example.com/webacs/api/v3/op Assurance: active, 200 days left\n"),

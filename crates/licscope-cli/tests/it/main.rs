@@ -9,6 +9,7 @@ mod hostile;
 mod live;
 mod outputs;
 mod pins;
+mod seats;
 mod serve;
 mod targets;
 

@@ -122,7 +122,10 @@ fn the_readmes_example_shows_the_estate_worst_first() {
 }
 
 /// Runs `promtool check metrics` on `text`: `Err` with what it said unless it passed silently.
-fn promtool_check_metrics(promtool: &std::path::Path, text: &[u8]) -> Result<(), String> {
+pub(crate) fn promtool_check_metrics(
+    promtool: &std::path::Path,
+    text: &[u8],
+) -> Result<(), String> {
     let mut child = std::process::Command::new(promtool)
         .args(["check", "metrics"])
         .stdin(std::process::Stdio::piped())
@@ -233,7 +236,7 @@ fn now() -> f64 {
         .as_secs_f64()
 }
 
-fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+pub(crate) fn which(name: &str) -> Result<std::path::PathBuf, ()> {
     std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)

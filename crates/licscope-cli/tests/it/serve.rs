@@ -725,3 +725,93 @@ fn under_slow_and_idle_connection_floods_a_scrape_is_still_answered_and_resource
     assert_eq!(prime.requests().len(), before);
     assert_eq!(before, 1);
 }
+
+#[test]
+fn a_control_room_by_its_base_url_gives_seats_and_a_refused_list_is_a_counted_missing_part() {
+    use licscope_testservers::Products;
+    let prime = Server::http(seed_prime(&[]).handler());
+    let full = Server::http(seed_control_room(&[]).handler());
+    let refused = Server::http(
+        seed_control_room(&[])
+            .products(Products::Forbidden)
+            .handler(),
+    );
+    let extra = format!(
+        "\n[[target]]\nname = \"cr-seats\"\nurl = \"{}\"\nsource = \"automation360\"\n\
+         user = \"bot-runner\"\npassword_file = \"secret\"\nusage_warning = 70\n\n\
+         [[target]]\nname = \"cr-refused\"\nurl = \"{}\"\nsource = \"automation360\"\n\
+         user = \"bot-runner\"\npassword_file = \"secret\"\n",
+        full.url(""),
+        refused.url("")
+    );
+    let dir = config(&prime, &full, &extra);
+    let exporter = Exporter::start(&dir.path().join("licscope.toml"));
+
+    let (status, body) = exporter.get("/probe?target=cr-seats");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0));
+    let labels = "source=\"automation360\",origin=\"cr-seats\",feature=\"Control Room: Unattended Bot Runner\"";
+    for (family, value) in [
+        ("licscope_license_seats_used", 188.0),
+        ("licscope_license_seats_remaining", 12.0),
+        ("licscope_license_seats_purchased", 200.0),
+    ] {
+        assert!(
+            body.contains(&format!("{family}{{{labels}}} {value}\n")),
+            "{family}: {body}"
+        );
+    }
+    assert!(body.contains(
+        "licscope_license_metered_used{source=\"automation360\",origin=\"cr-seats\",feature=\"Cognitive: Document Pages\",unit=\"pages\"} 120450\n"
+    ));
+    // Seats are not devices, and a seat raises no expiry of its own.
+    assert!(!body.contains("licscope_license_devices_used{source=\"automation360\""));
+    assert!(!body.contains(&format!(
+        "licscope_license_time_to_expiry_seconds{{{labels}}}"
+    )));
+    // The target's threshold: Bot Creator at 71 of 100 is a warning from 70 %.
+    assert!(body.contains(
+        "licscope_license_severity{source=\"automation360\",origin=\"cr-seats\",feature=\"Control Room: Bot Creator\"} 1\n"
+    ));
+    match crate::outputs::which("promtool") {
+        Ok(promtool) => assert_eq!(
+            crate::outputs::promtool_check_metrics(&promtool, body.as_bytes()),
+            Ok(())
+        ),
+        Err(()) => assert!(std::env::var_os("CI").is_none(), "CI must install promtool"),
+    }
+
+    let (status, body) = exporter.get("/probe?target=cr-refused");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sample(&body, "licscope_probe_success"), Some(1.0));
+    assert!(body.contains("origin=\"cr-refused\",feature=\"control-room\""));
+    assert!(!body.contains("licscope_license_seats_used{"));
+    let (_, metrics) = exporter.get("/metrics");
+    assert_eq!(
+        sample(&metrics, "licscope_exporter_missing_parts_total"),
+        Some(1.0)
+    );
+    // Answered from the cache: still one missing part counted, one fetch of each resource.
+    exporter.get("/probe?target=cr-refused");
+    let (_, metrics) = exporter.get("/metrics");
+    assert_eq!(
+        sample(&metrics, "licscope_exporter_missing_parts_total"),
+        Some(1.0)
+    );
+    let paths: Vec<String> = refused.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v2/authentication",
+            "/v2/license/details",
+            "/v2/license/product/list"
+        ]
+    );
+    exporter.wait_for_log("msg=probe target=cr-refused");
+    let log = exporter.log();
+    assert!(
+        log.contains("level=warn msg=probe target=cr-refused outcome=success"),
+        "{log}"
+    );
+    assert!(log.contains("missing=\"the product list could not be fetched: the user may not read the product list (HTTP 403)"), "{log}");
+}

@@ -33,6 +33,7 @@ fn a_full_file_with_the_exporters_keys_ignored() {
 [serve]
 listen = "127.0.0.1:9841"
 min_interval = "5m"
+usage_warning = 85
 
 [[target]]
 name = "prime-east"
@@ -52,6 +53,8 @@ url = "https://cr.example.net"
 source = "automation360"
 api_key_file = "keys/cr.key"
 timeout = 2.5
+usage_warning = "80%"
+usage_critical = 95
 "#;
     let file = parse(text, Path::new("/etc/licscope")).expect("valid");
     assert_eq!(
@@ -60,10 +63,22 @@ timeout = 2.5
     );
     assert_eq!(file.serve.min_interval, Some(Duration::from_secs(300)));
     assert_eq!(file.targets[0].min_interval, Some(Duration::from_secs(600)));
+    assert_eq!(
+        (file.serve.usage.warning, file.serve.usage.critical),
+        (Some(85), None)
+    );
+    assert_eq!(
+        (
+            file.targets[1].usage.warning,
+            file.targets[1].usage.critical
+        ),
+        (Some(80), Some(95))
+    );
+    assert_eq!(file.targets[0].usage.warning, None);
     let specs = file.targets;
     assert_eq!(specs.len(), 2);
     assert_eq!(specs[0].name, "prime-east");
-    assert_eq!(specs[0].line, 8);
+    assert_eq!(specs[0].line, 9);
     assert_eq!(
         specs[0].password_file.as_deref(),
         Some(Path::new("/etc/licscope/prime-east.secret"))
@@ -140,6 +155,22 @@ fn errors_name_their_line() {
         ),
         ("[serve]\nmin_interval = 0\n", 2, "a duration"),
         ("[serve]\nscrape = 1\n", 2, "unknown field `scrape`"),
+        (
+            "[serve]\nusage_critical = 90\nusage_warning = 95\n",
+            3,
+            "usage_warning (95) is above usage_critical (90)",
+        ),
+        (
+            "[[target]]\nname = \"a\"\nurl = \"http://x\"\nusage_warning = 90.5\n",
+            4,
+            "expected a whole percentage of the limit such as 90, found \"90.5\"",
+        ),
+        (
+            "[[target]]\nname = \"a\"\nurl = \"http://x\"\nusage_critical = true\n",
+            4,
+            "found \"a TOML boolean\"",
+        ),
+        ("[serve]\nusage_warning = 2000\n", 2, "at most 1000 %"),
         (
             "[[target]]\nname = \"a\"\nurl = \"http://x\"\npassword_file = \"p\"\napi_key_file = \"k\"\n",
             2,

@@ -8,6 +8,7 @@ mod detection;
 mod properties;
 mod rules;
 mod schema;
+mod seats;
 
 use licscope_syntax::parse_rfc3339;
 use time::OffsetDateTime;

@@ -84,14 +84,30 @@ fn prime_reference(r: &LicenseInfo<'_>, p: &Policy) -> (Status, Severity) {
     ];
     let (_, status, severity) = rules.into_iter().find(|r| r.0).unwrap();
     let at_capacity = rem == Some(0) && r.device_count_used.is_some_and(|u| u > 0);
-    (
-        status,
-        if severity == Severity::Ok && at_capacity {
-            Severity::Warning
-        } else {
-            severity
-        },
-    )
+    let severity = if severity == Severity::Ok && at_capacity {
+        Severity::Warning
+    } else {
+        severity
+    };
+    // The usage thresholds, for a record not already critical for another reason: used of
+    // the limit against the percentages, in exact integers.
+    let judged = match (r.device_count_used, rem) {
+        (Some(used), Some(rem))
+            if matches!(status, Status::Active | Status::Expiring | Status::Unknown) =>
+        {
+            let limit = (i128::from(used) + i128::from(rem)).max(0);
+            let hundred_used = i128::from(used) * 100;
+            if hundred_used > limit * i128::from(p.usage_critical()) {
+                Severity::Critical
+            } else if used > 0 && hundred_used >= limit * i128::from(p.usage_warning()) {
+                Severity::Warning
+            } else {
+                Severity::Ok
+            }
+        }
+        _ => Severity::Ok,
+    };
+    (status, severity.worst(judged))
 }
 
 fn details() -> impl Strategy<Value = LicenseDetails> {
@@ -135,11 +151,15 @@ fn prime_info() -> impl Strategy<Value = LicenseInfo<'static>> {
 }
 
 fn policy() -> impl Strategy<Value = Policy> {
-    (instant(), 0i64..60, 0i64..20).prop_map(|(at, warn, crit)| {
-        Policy::new(at)
-            .with_warn_days(warn.max(crit))
-            .with_crit_days(crit)
-    })
+    (instant(), 0i64..60, 0i64..20, 0u32..150, 0u32..150).prop_map(
+        |(at, warn, crit, usage_warn, usage_crit)| {
+            Policy::new(at)
+                .with_warn_days(warn.max(crit))
+                .with_crit_days(crit)
+                .with_usage_warning(usage_warn.min(usage_crit))
+                .with_usage_critical(usage_crit)
+        },
+    )
 }
 
 fn round_trips(record: &LicenseRecord, validator: &Validator) -> Result<(), String> {

@@ -16,11 +16,21 @@ pub(crate) struct Validator {
 
 impl Validator {
     pub(crate) fn new() -> Validator {
+        Validator::of(committed())
+    }
+
+    /// A validator for a copy of the schema under the repository's root.
+    pub(crate) fn from_file(path: &str) -> Validator {
+        let path = licscope_fixtures::root().join("..").join(path);
+        Validator::of(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap())
+    }
+
+    fn of(schema: Value) -> Validator {
         let mut schemas = boon::Schemas::new();
         let mut compiler = boon::Compiler::new();
         compiler.enable_format_assertions();
         compiler
-            .add_resource("licscope-record.json", committed())
+            .add_resource("licscope-record.json", schema)
             .expect("the schema is a resource");
         let index = compiler
             .compile("licscope-record.json", &mut schemas)

@@ -23,6 +23,7 @@ use crate::pipeline::{InputError, InputErrorKind};
 pub fn decoded_entry(input: &str, decoded: &Decoded<'_>) -> Result<serde_json::Value, InputError> {
     let (source, document) = match decoded {
         Decoded::Automation360(d) => ("automation360", serde_json::to_value(d)),
+        Decoded::Automation360Products(l) => ("automation360", serde_json::to_value(l)),
         Decoded::CiscoPrime(r) => (
             "cisco-prime",
             serde_json::to_value(r).map(|v| serde_json::json!({ "mgmtResponse": v })),

@@ -138,6 +138,16 @@ impl Renderer {
         }
     }
 
+    /// Notes that part of the current input is missing (its product list: `why` holds the
+    /// whole line's text, the input's name first); call before [`end_input`](Renderer::end_input).
+    /// The Nagios output says so in its long output, without changing its state; the other
+    /// formats hold records only.
+    pub fn missing_part(&mut self, why: &str) {
+        if let Renderer::Nagios(n) = self {
+            n.missing_part(why);
+        }
+    }
+
     /// Writes what was kept.
     ///
     /// # Errors

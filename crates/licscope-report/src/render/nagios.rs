@@ -4,7 +4,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt::Write as _;
 
-use licscope_normalize::{LicenseRecord, Policy, Severity, Status};
+use licscope_a360::UsageItem;
+use licscope_normalize::{Flag, LicenseRecord, Policy, Severity, Status, Usage, VendorRecord};
 
 use crate::escape;
 
@@ -20,6 +21,8 @@ const NAGIOS_KEPT: usize = 512;
 pub struct Nagios {
     warn_days: i64,
     crit_days: i64,
+    /// The usage thresholds, in percent of the limit.
+    usage: (u32, u32),
     /// Records by severity, indexed by the Nagios code; the current input's apart.
     counts: [usize; 4],
     input_counts: [usize; 4],
@@ -30,6 +33,10 @@ pub struct Nagios {
     seen: u64,
     failures: Vec<String>,
     failures_total: usize,
+    /// Lines for inputs whose product list is missing (their records are counted).
+    missing: Vec<String>,
+    missing_total: usize,
+    input_missing: Option<String>,
     /// Whether ok records get a long-output line too (`-v`).
     every: bool,
 }
@@ -53,6 +60,7 @@ impl Nagios {
         Nagios {
             warn_days: policy.warn_days(),
             crit_days: policy.crit_days(),
+            usage: (policy.usage_warning(), policy.usage_critical()),
             counts: [0; 4],
             input_counts: [0; 4],
             worst: BinaryHeap::new(),
@@ -60,6 +68,9 @@ impl Nagios {
             seen: 0,
             failures: Vec::new(),
             failures_total: 0,
+            missing: Vec::new(),
+            missing_total: 0,
+            input_missing: None,
             every: false,
         }
     }
@@ -86,16 +97,28 @@ impl Nagios {
         {
             return;
         }
-        self.input_worst
-            .push(candidate(r, key, self.warn_days, self.crit_days));
+        self.input_worst.push(candidate(
+            r,
+            key,
+            (self.warn_days, self.crit_days),
+            self.usage,
+        ));
         if self.input_worst.len() > NAGIOS_KEPT {
             self.input_worst.pop();
         }
     }
 
+    pub(crate) fn missing_part(&mut self, why: &str) {
+        let mut line = "MISSING: ".to_owned();
+        escape::push_nagios(&mut line, why);
+        escape::truncate(&mut line, 400);
+        self.input_missing = Some(line);
+    }
+
     pub(crate) fn end_input(&mut self, failure: Option<&str>) {
         let pending = std::mem::take(&mut self.input_worst);
         let counts = std::mem::take(&mut self.input_counts);
+        let missing = self.input_missing.take();
         if let Some(failure) = failure {
             self.failures_total += 1;
             // The failures shown are bounded by the output's size; these are enough.
@@ -109,6 +132,12 @@ impl Nagios {
         }
         for (total, n) in self.counts.iter_mut().zip(counts) {
             *total += n;
+        }
+        if let Some(line) = missing {
+            self.missing_total += 1;
+            if self.missing.len() < 64 {
+                self.missing.push(line);
+            }
         }
         for c in pending {
             self.worst.push(c);
@@ -146,6 +175,14 @@ impl Nagios {
                 if n == 1 { "" } else { "s" }
             );
         }
+        if self.missing_total > 0 {
+            let n = self.missing_total;
+            let _ = write!(
+                summary,
+                "; seats missing for {n} input{}",
+                if n == 1 { "" } else { "s" }
+            );
+        }
         let not_ok: Vec<&&Candidate> = candidates.iter().filter(|c| c.severity_code != 0).collect();
         if !not_ok.is_empty() {
             let shown: Vec<&str> = not_ok.iter().take(3).map(|c| c.summary.as_str()).collect();
@@ -169,6 +206,14 @@ impl Nagios {
             }
             used += line.len() + 1;
             failures += 1;
+        }
+        let mut missing = 0;
+        for line in &self.missing {
+            if missing > 0 && used + line.len() + 1 > NAGIOS_MAX_OUTPUT * 3 / 8 + head.len() {
+                break;
+            }
+            used += line.len() + 1;
+            missing += 1;
         }
         let mut chosen: Vec<&Candidate> = Vec::new();
         for c in &candidates {
@@ -197,7 +242,10 @@ impl Nagios {
             out.push_str(&c.detail);
             out.push('\n');
         }
-        for line in &self.failures[..failures] {
+        for line in self.failures[..failures]
+            .iter()
+            .chain(&self.missing[..missing])
+        {
             out.push_str(line);
             out.push('\n');
         }
@@ -219,7 +267,12 @@ impl Nagios {
 /// The longest feature or origin shown in Nagios output, in bytes before escaping.
 const NAGIOS_FIELD: usize = 120;
 
-fn candidate(r: &LicenseRecord, key: (Reverse<u8>, i64, u64), warn: i64, crit: i64) -> Candidate {
+fn candidate(
+    r: &LicenseRecord,
+    key: (Reverse<u8>, i64, u64),
+    (warn, crit): (i64, i64),
+    usage: (u32, u32),
+) -> Candidate {
     let cut = |s: Option<&str>| {
         let mut s = s.unwrap_or("").to_owned();
         escape::truncate(&mut s, NAGIOS_FIELD);
@@ -227,17 +280,22 @@ fn candidate(r: &LicenseRecord, key: (Reverse<u8>, i64, u64), warn: i64, crit: i
     };
     let (origin, feature) = (cut(r.origin.as_deref()), cut(r.feature.as_deref()));
     let what = describe(r);
-    let mut perf = "'".to_owned();
-    escape::push_label(
-        &mut perf,
-        &format!("{}:{origin}:{feature}", r.source.as_str()),
-    );
-    // A feature never licensed has no expiry to graph, whatever days Prime reports for it.
-    let value = match r.days_to_expiry {
-        Some(d) if r.status != Status::Unlicensed => d.to_string(),
-        _ => "U".to_owned(),
-    };
-    let _ = write!(perf, "'={value};@~:{warn};@~:{crit}");
+    let label = format!("{}:{origin}:{feature}", r.source.as_str());
+    let mut perf = String::new();
+    // Seats and metrics have no expiry of their own: the details record graphs it.
+    if !matches!(r.vendor, VendorRecord::Automation360Usage(_)) {
+        perf.push('\'');
+        escape::push_label(&mut perf, &label);
+        // A feature never licensed has no expiry to graph, whatever days Prime reports for it.
+        let value = match r.days_to_expiry {
+            Some(d) if r.status != Status::Unlicensed => d.to_string(),
+            _ => "U".to_owned(),
+        };
+        let _ = write!(perf, "'={value};@~:{warn};@~:{crit}");
+    }
+    if let Some(u) = r.usage {
+        usage_perf(&mut perf, &label, u, usage);
+    }
     let mut summary = String::new();
     escape::push_nagios(
         &mut summary,
@@ -262,6 +320,59 @@ fn candidate(r: &LicenseRecord, key: (Reverse<u8>, i64, u64), warn: i64, crit: i
     }
 }
 
+/// The usage entry `'LABEL used'=USED;@WARN:;CRIT;0;LIMIT`: warning from the warning share of
+/// the limit (`@x:` is "x or more"), critical above the critical share, the limit as max.
+fn usage_perf(perf: &mut String, label: &str, u: Usage, (warn, crit): (u32, u32)) {
+    if !perf.is_empty() {
+        perf.push(' ');
+    }
+    perf.push('\'');
+    escape::push_label(perf, &format!("{label} used"));
+    perf.push_str("'=");
+    match u.used {
+        Some(used) => {
+            let _ = write!(perf, "{used}");
+        }
+        None => perf.push('U'),
+    }
+    // Nothing of nothing is ok: a limit of none has no thresholds to draw.
+    if let Some(limit) = u.limit.filter(|&l| l > 0) {
+        let _ = write!(
+            perf,
+            ";@{}:;{};0;{limit}",
+            share(limit, warn),
+            share(limit, crit)
+        );
+    }
+}
+
+/// `percent` % of `limit`, exactly, in decimal (at most two places).
+fn share(limit: i64, percent: u32) -> String {
+    let hundredths = i128::from(limit) * i128::from(percent);
+    let (whole, part) = (hundredths / 100, (hundredths % 100).abs());
+    let sign = if hundredths < 0 && whole == 0 {
+        "-"
+    } else {
+        ""
+    };
+    match part {
+        0 => format!("{sign}{whole}"),
+        p if p % 10 == 0 => format!("{sign}{whole}.{}", p / 10),
+        p => format!("{sign}{whole}.{p:02}"),
+    }
+}
+
+/// What a record's usage counts, for people.
+fn unit(r: &LicenseRecord) -> &str {
+    match &r.vendor {
+        VendorRecord::Automation360Usage(u) => match &u.item {
+            UsageItem::Feature(_) => "seats",
+            UsageItem::Metric(m) => m.unit.as_deref().unwrap_or("units"),
+        },
+        _ => "devices",
+    }
+}
+
 fn state_name(s: Severity) -> &'static str {
     match s {
         Severity::Ok => "OK",
@@ -269,6 +380,12 @@ fn state_name(s: Severity) -> &'static str {
         Severity::Critical => "CRITICAL",
         _ => "UNKNOWN",
     }
+}
+
+/// `12 of 10 seats used`.
+fn of_limit(u: Usage, unit: &str) -> String {
+    let n = |v: Option<i64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+    format!("{} of {} {unit} used", n(u.used), n(u.limit))
 }
 
 /// A few words on why a record is not ok, with the days left where known, and its flags.
@@ -279,21 +396,38 @@ fn describe(r: &LicenseRecord) -> String {
         (Status::Expiring, Some(1)) => "expires in 1 day".to_owned(),
         (Status::Expiring, Some(d)) => format!("expires in {d} days"),
         (Status::Unlicensed, _) => "not licensed".to_owned(),
-        (Status::OverLimit, _) => match r.usage {
-            Some(u) => format!(
+        (Status::OverLimit, _) => match (r.usage, &r.vendor) {
+            (Some(u), VendorRecord::Automation360Usage(_)) => {
+                format!("over its purchase ({})", of_limit(u, unit(r)))
+            }
+            (Some(u), _) => format!(
                 "over its device limit ({} used, {} remaining)",
                 u.used.map_or_else(|| "?".to_owned(), |v| v.to_string()),
                 u.remaining
                     .map_or_else(|| "?".to_owned(), |v| v.to_string())
             ),
-            None => "over its device limit".to_owned(),
+            (None, _) => "over its device limit".to_owned(),
         },
         (Status::Degraded, _) => "in fail-safe mode (license server unreachable)".to_owned(),
         (Status::Suspended, _) => "suspended (fail-safe expired)".to_owned(),
         (Status::Unknown, _) => "status unknown".to_owned(),
-        (status, days) => match days {
-            Some(d) => format!("{}, {d} days left", status.as_str()),
-            None => status.as_str().to_owned(),
+        (status, days) => match (days, r.usage) {
+            (Some(d), Some(u))
+                if r.flags
+                    .iter()
+                    .any(|f| matches!(f, Flag::HighUsage | Flag::AtCapacity)) =>
+            {
+                format!(
+                    "{}, {d} days left, {}",
+                    status.as_str(),
+                    of_limit(u, unit(r))
+                )
+            }
+            (Some(d), _) => format!("{}, {d} days left", status.as_str()),
+            (None, Some(u)) if u.used.is_some() && u.limit.is_some() => {
+                format!("{}, {}", status.as_str(), of_limit(u, unit(r)))
+            }
+            (None, _) => status.as_str().to_owned(),
         },
     };
     if r.flags.is_empty() {

@@ -5,7 +5,8 @@ use std::hash::BuildHasher;
 use std::io::{self, Write};
 
 use hashbrown::HashTable;
-use licscope_normalize::{LicenseRecord, Severity, Source, Status};
+use licscope_a360::UsageItem;
+use licscope_normalize::{LicenseRecord, Severity, Source, Status, VendorRecord};
 
 use super::{Refusal, Strings};
 
@@ -30,8 +31,44 @@ struct PromRow {
     severity: Severity,
     expiration: f64,
     time_to_expiry: f64,
+    /// What `used`, `remaining` and `limit` count, and so which families they go to.
+    counted: Counted,
     used: f64,
     remaining: f64,
+    limit: f64,
+}
+
+/// What a record's usage counts: its families' names give the unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Counted {
+    /// No usage (Automation 360 license details).
+    Nothing,
+    /// Cisco Prime devices: `licscope_license_devices_*`.
+    Devices,
+    /// Automation 360 seats of a feature: `licscope_license_seats_*`.
+    Seats,
+    /// An Automation 360 metric, with its unit (in `strings`): `licscope_license_metered_*`.
+    Metered((usize, u32)),
+}
+
+impl PromRow {
+    /// `value` if the row counts `what`, else none (NaN: no sample).
+    fn of(&self, what: Counted, value: f64) -> f64 {
+        if self.counted == what {
+            value
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// `value` if the row is a metric.
+    fn metered(&self, value: f64) -> f64 {
+        if matches!(self.counted, Counted::Metered(_)) {
+            value
+        } else {
+            f64::NAN
+        }
+    }
 }
 
 impl Prometheus {
@@ -57,6 +94,16 @@ impl Prometheus {
         let index = self.rows.len() as u32;
         let feature = self.strings.push(feature);
         let nan = |v: Option<i64>| v.map_or(f64::NAN, |v| v as f64);
+        let counted = match &r.vendor {
+            VendorRecord::CiscoPrime(_) => Counted::Devices,
+            VendorRecord::Automation360Usage(u) => match &u.item {
+                UsageItem::Feature(_) => Counted::Seats,
+                UsageItem::Metric(m) => {
+                    Counted::Metered(self.strings.push(m.unit.as_deref().unwrap_or("")))
+                }
+            },
+            _ => Counted::Nothing,
+        };
         // A feature that was never licensed has no expiry: Prime's `daysToExpire` of 0 there
         // would make it look like one that expires now.
         let expires = r.status != Status::Unlicensed;
@@ -75,8 +122,10 @@ impl Prometheus {
                 Some(e) => (e - r.as_of).as_seconds_f64(),
                 None => nan(r.days_to_expiry) * 86_400.0,
             },
+            counted,
             used: nan(r.usage.and_then(|u| u.used)),
             remaining: nan(r.usage.and_then(|u| u.remaining)),
+            limit: nan(r.usage.and_then(|u| u.limit)),
         });
         let (rows, strings, hasher) = (&self.rows, &self.strings, &self.hasher);
         self.series.insert_unique(hash, index, |&i| {
@@ -125,7 +174,7 @@ impl Prometheus {
 
     pub(crate) fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         type Value = fn(&PromRow) -> f64;
-        let families: [(&str, &str, Value); 4] = [
+        let families: [(&str, &str, Value); 11] = [
             (
                 "licscope_license_expiration_timestamp_seconds",
                 "When the license expires, as a Unix timestamp in seconds.",
@@ -138,13 +187,50 @@ impl Prometheus {
             ),
             (
                 "licscope_license_devices_used",
-                "Devices counted against the license.",
-                |r| r.used,
+                "Cisco Prime: devices counted against the license.",
+                |r| r.of(Counted::Devices, r.used),
             ),
             (
                 "licscope_license_devices_remaining",
-                "Devices that may still be added within the license.",
-                |r| r.remaining,
+                "Cisco Prime: devices that may still be added within the license.",
+                |r| r.of(Counted::Devices, r.remaining),
+            ),
+            (
+                "licscope_license_devices_limit",
+                "Cisco Prime: the devices the license allows (used plus remaining).",
+                |r| r.of(Counted::Devices, r.limit),
+            ),
+            (
+                "licscope_license_seats_used",
+                "Automation 360: seats of the feature assigned, on every Control Room sharing \
+                 the license.",
+                |r| r.of(Counted::Seats, r.used),
+            ),
+            (
+                "licscope_license_seats_remaining",
+                "Automation 360: seats of the feature purchased and not assigned; negative \
+                 beyond the purchase.",
+                |r| r.of(Counted::Seats, r.remaining),
+            ),
+            (
+                "licscope_license_seats_purchased",
+                "Automation 360: seats of the feature purchased (the limit).",
+                |r| r.of(Counted::Seats, r.limit),
+            ),
+            (
+                "licscope_license_metered_used",
+                "Automation 360: units of the metric used by this Control Room.",
+                |r| r.metered(r.used),
+            ),
+            (
+                "licscope_license_metered_remaining",
+                "Automation 360: units of the metric purchased and not used.",
+                |r| r.metered(r.remaining),
+            ),
+            (
+                "licscope_license_metered_purchased",
+                "Automation 360: units of the metric purchased (the limit).",
+                |r| r.metered(r.limit),
             ),
         ];
         let mut labels = String::new();
@@ -155,6 +241,11 @@ impl Prometheus {
                 let v = value(row);
                 if !v.is_nan() {
                     self.labels(row, &mut labels);
+                    if let Counted::Metered(unit) = row.counted {
+                        labels.push_str(",unit=\"");
+                        push_label_value(&mut labels, self.strings.get(unit));
+                        labels.push('"');
+                    }
                     writeln!(out, "{name}{{{labels}}} {}", number(v))?;
                 }
             }
