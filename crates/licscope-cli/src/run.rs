@@ -25,13 +25,14 @@ const USAGE_ERROR: u8 = 2;
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
     let started = Instant::now();
-    let is_check = std::env::args_os().nth(1).is_some_and(|a| a == "check");
+    let args = arguments(std::env::args_os().collect());
+    let is_check = args.get(1).is_some_and(|a| a == "check");
     let usage_error = if is_check {
         CHECK_USAGE_ERROR
     } else {
         USAGE_ERROR
     };
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             return ExitCode::from(match e.kind() {
@@ -116,6 +117,20 @@ pub fn main() -> ExitCode {
 }
 
 /// Prints a usage error as clap does and returns `code`.
+/// The command line, as `licscope check` when the program is called `check_licscope` (the
+/// name monitoring plugins go by: a link `/usr/lib/nagios/plugins/check_licscope` to the
+/// binary), as busybox-style tools read their name.
+fn arguments(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let called = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .is_some_and(|n| n == "check_licscope");
+    if called {
+        args.insert(1, "check".into());
+    }
+    args
+}
+
 fn usage(code: u8, message: String) -> u8 {
     // With the subcommand's usage (`licscope check [OPTIONS] ...`), as clap's own errors have.
     let mut command = Cli::command();

@@ -110,7 +110,7 @@ pub fn is_input(path: &Path) -> bool {
 
 /// Every input of the tree that a command or a pipeline can be given, as paths relative to
 /// [`root`] (`a360/valid/details.json`), sorted: the vendor folders' inputs (valid, invalid and
-/// vendor-error cases), the HTTP bodies and the command's own inputs (`cli/inputs/`). The
+/// vendor-error cases, the Automation 360 product lists' too), the HTTP bodies and the command's own inputs (`cli/inputs/`). The
 /// corpus snapshots (`cli/corpus/`) are made of these.
 ///
 /// # Panics
@@ -118,7 +118,7 @@ pub fn is_input(path: &Path) -> bool {
 /// When a folder is unreadable.
 pub fn inputs() -> Vec<String> {
     let mut out = Vec::new();
-    let folders = ["a360", "prime"]
+    let folders = ["a360", "prime", "a360/products"]
         .iter()
         .flat_map(|s| ["valid", "invalid", "vendor-error"].map(|o| format!("{s}/{o}")))
         .chain(["http".to_owned(), "cli/inputs".to_owned()]);

@@ -17,11 +17,11 @@ pub enum SourceHint {
     /// Automation 360 license details (JSON), or its product list when it has a `products`
     /// key.
     Automation360,
+    /// Cisco Prime license info (XML or JSON).
+    CiscoPrime,
     /// The Automation 360 product list alone (JSON): what a Control Room answers to
     /// `POST /v2/license/product/list`.
     Automation360Products,
-    /// Cisco Prime license info (XML or JSON).
-    CiscoPrime,
 }
 
 /// A decoded vendor payload.

@@ -25,8 +25,8 @@ pub struct Fetched {
     body: SpooledTempFile,
     size: u64,
     /// A Control Room's product list, when the target asks for it: its answer, or why there
-    /// is none.
-    products: Option<Result<Box<Fetched>, FetchFailure>>,
+    /// is none (escaped text).
+    products: Option<Result<Box<Fetched>, String>>,
 }
 
 impl Fetched {
@@ -36,9 +36,13 @@ impl Fetched {
     }
 
     /// Why the product list is missing, when the target asked for it and it could not be
-    /// fetched (403 for a role without the permission, 404 on an older release).
-    pub fn products_failure(&self) -> Option<&FetchFailure> {
-        self.products.as_ref().and_then(|p| p.as_ref().err())
+    /// fetched (403 for a role without the permission, 404 on an older release), with control
+    /// characters escaped.
+    pub fn products_failure(&self) -> Option<&str> {
+        self.products
+            .as_ref()
+            .and_then(|p| p.as_ref().err())
+            .map(String::as_str)
     }
 
     /// The answer as an input named `name`, read as coming from the API its target names; a
@@ -53,8 +57,7 @@ impl Fetched {
                 Input::reader(name, list.body, Some(list.size))
                     .with_source(SourceHint::Automation360Products),
             ),
-            Some(Err(e)) => {
-                let why = crate::escape::text(&e.to_string());
+            Some(Err(why)) => {
                 input.with_missing_part(format!("the product list could not be fetched: {why}"))
             }
         }
@@ -122,7 +125,8 @@ pub fn fetch(
         let list = client
             .open_products(target, deadline)
             .map_err(FetchFailure::Fetch)
-            .and_then(|body| hold(body, target, limits).map(Box::new));
+            .and_then(|body| hold(body, target, limits).map(Box::new))
+            .map_err(|e| crate::escape::text(&e.to_string()));
         fetched.products = Some(list);
     }
     Ok(fetched)

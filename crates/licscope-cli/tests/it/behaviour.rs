@@ -522,3 +522,45 @@ fn prometheus_says_when_and_by_what_it_was_made_and_unlicensed_features_do_not_e
     assert_eq!(expiry.len(), 2, "{expiry:?}");
     assert!(expiry.iter().all(|l| !l.contains("Data Center")));
 }
+
+#[test]
+fn called_check_licscope_it_is_the_check_command() {
+    // The name monitoring plugins go by: /usr/lib/nagios/plugins/check_licscope links to it.
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("check_licscope");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_licscope"), &plugin).unwrap();
+    let root = licscope_fixtures::root().join("..");
+    let run = |args: &[&str]| {
+        std::process::Command::new(&plugin)
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[AS_OF, "--usage-warning=95", "--feature=Assurance", PRIME]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("LICENSES OK - 0 critical, 0 warning, 0 unknown, 1 ok |"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(&["--no-such-option"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a plugin's usage error is UNKNOWN"
+    );
+    let out = run(&["-V"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        concat!("licscope-check ", env!("CARGO_PKG_VERSION"))
+    );
+    // Any other name is the command itself.
+    let other = dir.path().join("licscope-renamed");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_licscope"), &other).unwrap();
+    let out = std::process::Command::new(&other)
+        .arg(PRIME)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "no subcommand: a usage error");
+}

@@ -1,9 +1,12 @@
 //! Properties: the first matching rule decides; days_to_expiry agrees with expires_at; every
 //! record validates against the schema; records read back to themselves.
 
-use licscope_a360::{FailSafeStatus, LicenseDetails};
+use licscope_a360::{
+    FailSafeStatus, Feature, LicenseDetails, Product, ProductList, ProductUsage, UsageItem,
+};
 use licscope_normalize::{
     LicenseRecord, Policy, Severity, Status, from_automation360, from_cisco_prime,
+    from_product_usage,
 };
 use licscope_prime::{LicenseInfo, LicenseStatus, MgmtResponse};
 use proptest::prelude::*;
@@ -173,8 +176,69 @@ fn round_trips(record: &LicenseRecord, validator: &Validator) -> Result<(), Stri
     }
 }
 
+/// The seat rules as a list of (condition, outcome), checked in order, then the thresholds.
+fn seat_reference(f: &Feature, p: &Policy) -> (Status, Severity) {
+    let used = f.used_count_by_all_cr.or(f.used_count_by_this_cr);
+    let counts = [
+        f.purchased_count,
+        f.used_count_by_this_cr,
+        f.used_count_by_all_cr,
+    ];
+    let negative = counts.iter().flatten().any(|c| *c < 0);
+    let (Some(used), Some(limit)) = (used, f.purchased_count) else {
+        return (Status::Unknown, Severity::Unknown);
+    };
+    if negative {
+        return (Status::Unknown, Severity::Unknown);
+    }
+    if used > limit {
+        return (Status::OverLimit, Severity::Critical);
+    }
+    let (used, limit) = (i128::from(used) * 100, i128::from(limit));
+    let severity = if used > limit * i128::from(p.usage_critical()) {
+        Severity::Critical
+    } else if used > 0 && used >= limit * i128::from(p.usage_warning()) {
+        Severity::Warning
+    } else {
+        Severity::Ok
+    };
+    (Status::Active, severity)
+}
+
+fn feature() -> impl Strategy<Value = Feature> {
+    let count = || proptest::option::weighted(0.9, prop_oneof![4 => -2i64..40, 1 => any::<i64>()]);
+    (
+        count(),
+        count(),
+        count(),
+        proptest::option::of(any::<bool>()),
+        "[A-Za-z_ ]{0,12}",
+    )
+        .prop_map(|(purchased, this_cr, all_cr, enable, name)| {
+            let mut f = Feature::default();
+            f.purchased_count = purchased;
+            f.used_count_by_this_cr = this_cr;
+            f.used_count_by_all_cr = all_cr;
+            f.enable = enable;
+            f.name = Some(name);
+            f
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn seats_first_matching_rule_decides(f in feature(), p in policy()) {
+        let validator = Validator::new();
+        let usage = ProductUsage::new(&ProductList::default(), &Product::default(), UsageItem::Feature(f.clone()));
+        let record = from_product_usage(usage, Some("cr"), &p);
+        prop_assert_eq!((record.status, record.severity), seat_reference(&f, &p));
+        let u = record.usage.unwrap_or_default();
+        prop_assert_eq!(u.limit, f.purchased_count);
+        prop_assert_eq!(u.used, f.used_count_by_all_cr.or(f.used_count_by_this_cr));
+        prop_assert_eq!(round_trips(&record, &validator), Ok(()));
+    }
 
     #[test]
     fn automation360_first_matching_rule_decides(d in details(), p in policy()) {

@@ -1,9 +1,10 @@
 //! Loopback vendor servers for end-to-end tests outside Rust (the Prometheus test of
 //! `.ci/run`): a Cisco Prime server answering `examples/payloads/prime-campus.xml` and a
-//! Control Room answering `examples/payloads/control-room-dr.json`, both on `127.0.0.1`, for the
-//! users and secrets of `licscope_testservers` (PRIME_USER / CONTROL_ROOM_USER, PASSWORD).
-//! Prints `prime=URL control_room=URL` on one line, then serves until killed or until
-//! SECONDS (default 90, at most 120) have passed.
+//! Control Room answering `examples/payloads/control-room-dr.json` (its details) and
+//! `control-room-dr-seats.json` (its product list), both on `127.0.0.1`, for the users and
+//! secrets of `licscope_testservers` (PRIME_USER / CONTROL_ROOM_USER, PASSWORD). Prints
+//! `prime=URL control_room=URL` on one line (the Control Room's base URL: its details and its
+//! seats), then serves until killed or until SECONDS (default 90, at most 120) have passed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,7 +12,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use licscope_testservers::{
-    CONTROL_ROOM_USER, ControlRoom, MAX_LIFE, PASSWORD, PRIME_USER, Prime, Server,
+    CONTROL_ROOM_USER, ControlRoom, MAX_LIFE, PASSWORD, PRIME_USER, Prime, Products, Server,
 };
 
 fn main() {
@@ -34,6 +35,7 @@ fn main() {
     let control_room = Server::http(
         ControlRoom::new(CONTROL_ROOM_USER, &read("control-room-dr.json"))
             .password(PASSWORD)
+            .products(Products::Body(read("control-room-dr-seats.json")))
             .handler(),
     );
     let mut out = std::io::stdout().lock();
@@ -41,7 +43,7 @@ fn main() {
         out,
         "prime={} control_room={}",
         prime.url("/webacs/api/v3/op/info/license"),
-        control_room.url("/v2/license/details")
+        control_room.url("")
     )
     .unwrap();
     out.flush().unwrap();
