@@ -29,10 +29,11 @@
 //!
 //! # Rules
 //!
-//! The first matching rule sets status and severity; the only later change is
-//! `license-server-unsynced` (Automation 360) or `at-capacity` (Cisco Prime) raising an `ok`
-//! severity to `warning`. See [`from_automation360`] and [`from_cisco_prime`] for the rules of
-//! each source.
+//! The first matching rule sets status and severity; the only later changes are
+//! `license-server-unsynced` (Automation 360) or `at-capacity` raising an `ok` severity to
+//! `warning`, and the usage thresholds ([`Policy::usage_severity`]) raising the severity of an
+//! active or expiring record with usage. See [`from_automation360`], [`from_cisco_prime`] and
+//! [`from_product_usage`] (Automation 360 seats) for the rules of each source.
 //!
 //! # Perpetual Cisco Prime licenses
 //!

@@ -183,7 +183,9 @@ pub fn from_automation360(
 /// zero devices remaining → over-limit/critical; an unknown or missing status → unknown/unknown;
 /// no `daysToExpire` → unknown/unknown; `daysToExpire <= 0` → expired/critical; then the
 /// windows as for Automation 360; else active/ok. No devices remaining while some are used adds
-/// `at-capacity`, which raises ok to warning.
+/// `at-capacity`, which raises ok to warning. An active or expiring record is then raised by
+/// the usage thresholds of `used` of `used + remaining` ([`Policy::usage_severity`]), with
+/// `high-usage` when some devices remain.
 pub fn from_cisco_prime(
     response: &MgmtResponse<LicenseInfo<'_>>,
     origin: Option<&str>,
@@ -255,10 +257,11 @@ pub fn from_cisco_prime_record(
     }
 }
 
-/// Whether a record's status leaves its usage to be judged: not unlicensed or expired (already
-/// critical for another reason), not over the limit (already critical for it).
+/// Whether a record's status leaves its usage to be judged: active or expiring. Not unlicensed,
+/// expired or over the limit (already critical), not unknown (its severity stays unknown: a
+/// status licscope cannot read is not made to look judged).
 fn licensed(status: Status) -> bool {
-    matches!(status, Status::Active | Status::Expiring | Status::Unknown)
+    matches!(status, Status::Active | Status::Expiring)
 }
 
 /// Raises `severity` by the usage thresholds and adds `high-usage` when they raise it while

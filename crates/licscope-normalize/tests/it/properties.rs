@@ -96,7 +96,7 @@ fn prime_reference(r: &LicenseInfo<'_>, p: &Policy) -> (Status, Severity) {
     // the limit against the percentages, in exact integers.
     let judged = match (r.device_count_used, rem) {
         (Some(used), Some(rem))
-            if matches!(status, Status::Active | Status::Expiring | Status::Unknown) =>
+            if matches!(status, Status::Active | Status::Expiring) =>
         {
             let limit = (i128::from(used) + i128::from(rem)).max(0);
             let hundred_used = i128::from(used) * 100;
