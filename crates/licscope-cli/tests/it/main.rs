@@ -6,6 +6,7 @@
 mod behaviour;
 mod corpus;
 mod hostile;
+mod integrations;
 mod live;
 mod outputs;
 mod pins;

@@ -95,9 +95,7 @@ fn prime_reference(r: &LicenseInfo<'_>, p: &Policy) -> (Status, Severity) {
     // The usage thresholds, for a record not already critical for another reason: used of
     // the limit against the percentages, in exact integers.
     let judged = match (r.device_count_used, rem) {
-        (Some(used), Some(rem))
-            if matches!(status, Status::Active | Status::Expiring) =>
-        {
+        (Some(used), Some(rem)) if matches!(status, Status::Active | Status::Expiring) => {
             let limit = (i128::from(used) + i128::from(rem)).max(0);
             let hundred_used = i128::from(used) * 100;
             if hundred_used > limit * i128::from(p.usage_critical()) {
