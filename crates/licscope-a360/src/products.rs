@@ -11,6 +11,9 @@
 //! keys are skipped; negative counts and use above the purchase are kept as sent (the normalizer
 //! flags them). What it refuses is what no reading can make sense of: a count that is not an
 //! integer, a value of the wrong type, a key twice in one object, malformed JSON.
+//!
+//! The shape as a JSON Schema: `schema/a360-product-list.json` in the repository (tested
+//! against the fixtures).
 
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -207,3 +207,28 @@ fn records_read_back_their_vendor_part_through_the_decoders() {
         "{empty}"
     );
 }
+
+/// `schema/a360-product-list.json` describes what the product-list decoder accepts: every
+/// valid fixture validates, every invalid one that a schema can express is refused.
+#[test]
+fn the_product_list_schema_agrees_with_the_decoder_on_the_fixtures() {
+    let validator = Validator::from_file("schema/a360-product-list.json");
+    for case in cases("a360/products", Outcome::Valid) {
+        let text = String::from_utf8(case.input.clone()).unwrap();
+        let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).unwrap();
+        validator
+            .check(&value)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    }
+    let mut refused = 0;
+    for case in cases("a360/products", Outcome::Invalid) {
+        // A key twice is JSON that a schema cannot see (serde_json keeps the last).
+        if case.name == "duplicate-key" {
+            continue;
+        }
+        let value: Value = serde_json::from_slice(&case.input).unwrap();
+        assert!(validator.check(&value).is_err(), "{} validates", case.name);
+        refused += 1;
+    }
+    assert!(refused >= 5, "{refused}");
+}
