@@ -2,8 +2,8 @@
 //! the fuzzer makes them) rendered in every format keeps that format's grammar: JSON that
 //! parses with one element per record, NDJSON with one line per record, a table with one row
 //! per kept record, Prometheus text that parses with one severity sample per kept record, and
-//! Nagios output with one status line, perfdata that parses, no `|` in long output, and no
-//! more than 8 KiB. Input: the corpus format of `licscope_report::render::parse_batch`.
+//! Nagios output with one status line, perfdata that parses (days entries, and usage entries
+//! with their thresholds and limit), no `|` in long output, and no more than 8 KiB. Input: the corpus format of `licscope_report::render::parse_batch`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -169,6 +169,8 @@ fn check_nagios(text: &str, kept: usize) {
     if let Some((_, perfdata)) = first.split_once(" | ") {
         assert!(!perfdata.contains('|'), "{perfdata}");
         let mut s = perfdata;
+        // The label of the last days entry, for the usage entry of the same record.
+        let mut previous: Option<String> = None;
         while !s.is_empty() {
             s = s
                 .strip_prefix('\'')
@@ -189,17 +191,51 @@ fn check_nagios(text: &str, kept: usize) {
                 i += 1;
             }
             let end = end.unwrap_or_else(|| panic!("unterminated label: {s}"));
-            assert!(!s[..end].contains('='), "{}", &s[..end]);
+            let label = &s[..end];
+            assert!(!label.contains('='), "{label}");
             s = s[end + 1..].strip_prefix('=').expect("=");
             let value_end = s.find(' ').unwrap_or(s.len());
             let mut parts = s[..value_end].split(';');
             let value = parts.next().unwrap_or("");
             assert!(value == "U" || value.parse::<i64>().is_ok(), "{value}");
-            for threshold in parts {
-                let n = threshold.strip_prefix("@~:").expect("a range");
-                assert!(n.parse::<i64>().is_ok(), "{threshold}");
+            let thresholds: Vec<&str> = parts.collect();
+            // Days entries always carry their two `@~:` ranges; a feature may itself end in
+            // " used", so the thresholds, not the label, tell the kinds apart.
+            let days = thresholds.first().is_some_and(|t| t.starts_with("@~:"));
+            match label.strip_suffix(" used").filter(|_| !days) {
+                // A usage entry: USED;@WARN:;CRIT;0;LIMIT (shares of the limit, at most two
+                // decimals), or the value alone when there is no limit to draw.
+                Some(record) => {
+                    if !thresholds.is_empty() {
+                        assert_eq!(thresholds.len(), 4, "{label}: {thresholds:?}");
+                        let warn = thresholds[0]
+                            .strip_prefix('@')
+                            .and_then(|t| t.strip_suffix(':'))
+                            .expect("@WARN:");
+                        assert!(warn.parse::<f64>().is_ok(), "{warn}");
+                        assert!(thresholds[1].parse::<f64>().is_ok(), "{}", thresholds[1]);
+                        assert_eq!(thresholds[2], "0");
+                        assert!(
+                            thresholds[3].parse::<i64>().is_ok_and(|l| l > 0),
+                            "{}",
+                            thresholds[3]
+                        );
+                    }
+                    // A record's usage follows its days entry; a seat has the usage alone.
+                    if previous.as_deref() != Some(record) {
+                        entries += 1;
+                    }
+                    previous = None;
+                }
+                None => {
+                    for threshold in &thresholds {
+                        let n = threshold.strip_prefix("@~:").expect("a range");
+                        assert!(n.parse::<i64>().is_ok(), "{threshold}");
+                    }
+                    entries += 1;
+                    previous = Some(label.to_owned());
+                }
             }
-            entries += 1;
             s = s[value_end..].strip_prefix(' ').unwrap_or("");
         }
     }

@@ -293,8 +293,11 @@ fn candidate(
         };
         let _ = write!(perf, "'={value};@~:{warn};@~:{crit}");
     }
-    if let Some(u) = r.usage {
-        usage_perf(&mut perf, &label, u, usage);
+    match r.usage {
+        Some(u) => usage_perf(&mut perf, &label, u, usage),
+        // A seat's only entry is its usage: unknown when the record has none.
+        None if perf.is_empty() => usage_perf(&mut perf, &label, Usage::default(), usage),
+        None => {}
     }
     let mut summary = String::new();
     escape::push_nagios(

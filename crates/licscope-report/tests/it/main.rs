@@ -285,3 +285,27 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every record has a perfdata entry, a seat record without usage too (`'LABEL used'=U`): a
+/// fuzz finding (fuzz/corpus-render/fuzz-seat-without-usage.ndjson), where the entry was empty
+/// and the perfdata held two spaces running.
+#[test]
+fn a_seat_record_without_usage_has_an_unknown_usage_entry() {
+    let text = std::fs::read_to_string(
+        licscope_fixtures::root().join("../fuzz/corpus-render/fuzz-seat-without-usage.ndjson"),
+    )
+    .unwrap();
+    let batch = licscope_report::render::parse_batch(&text).expect("the corpus format");
+    let out = licscope_report::render::render_batch(&batch, Format::Nagios, &policy());
+    let text = String::from_utf8(out.output).unwrap();
+    let perfdata = text.lines().next().unwrap().split_once(" | ").unwrap().1;
+    assert!(
+        !perfdata.contains("  ") && !perfdata.ends_with(' '),
+        "{perfdata}"
+    );
+    assert!(
+        perfdata.starts_with("'automation360:: used'=U '"),
+        "{perfdata}"
+    );
+    assert_eq!(perfdata.matches("'=").count(), 3, "{perfdata}");
+}
