@@ -1,6 +1,7 @@
 //! The targets file and the URLs in it: any text is read without a panic, an error names a
 //! line of the text, and every URL either is refused or names an endpoint whose URL reads back
-//! to the same endpoint; a refusal never repeats the URL's user information.
+//! to the same resource of the same server (a Control Room's base URL asks for its product list
+//! too, the details' URL read back for the details alone); a refusal never repeats the URL's user information.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -29,7 +30,15 @@ fuzz_target!(|data: &[u8]| {
                 Ok(endpoint) => {
                     let again = Endpoint::parse(&endpoint.url(), Some(endpoint.api()))
                         .expect("an endpoint's URL reads back");
-                    assert_eq!(again, endpoint);
+                    // The same resource of the same server; a Control Room's base URL also
+                    // asks for its product list, which the details' URL read back does not.
+                    assert_eq!((again.api(), again.url()), (endpoint.api(), endpoint.url()));
+                    assert_eq!(again.host_port(), endpoint.host_port());
+                    assert_eq!(again.products_url(), None);
+                    if let Some(products) = endpoint.products_url() {
+                        assert_eq!(endpoint.api(), Api::Automation360);
+                        assert!(products.ends_with("/v2/license/product/list"), "{products}");
+                    }
                     assert!(!endpoint.url().contains('@') || !endpoint.host().contains('@'));
                 }
                 Err(e) => {
